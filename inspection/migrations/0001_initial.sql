@@ -14,7 +14,8 @@ CREATE TABLE enterprises (
 
 CREATE TABLE targets (
     id              TEXT PRIMARY KEY,
-    enterprise_uscc TEXT NOT NULL REFERENCES enterprises (uscc),
+    -- NULL only for targets imported from foreign registers without a USCC.
+    enterprise_uscc TEXT REFERENCES enterprises (uscc),
     kind            TEXT NOT NULL
                     CHECK (kind IN ('construction_site', 'restaurant', 'diesel_truck')),
     name            TEXT NOT NULL,
