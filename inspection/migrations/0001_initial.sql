@@ -108,6 +108,8 @@ CREATE TABLE rosters (
     inspectors_digest  TEXT NOT NULL,
     -- The exact inputs of the draw, canonical JSON, so verify can re-run it.
     inputs             TEXT NOT NULL,
+    -- What the draw produced, before any manual change, canonical JSON.
+    drawn              TEXT NOT NULL,
     created_at         TEXT NOT NULL,
     created_by         TEXT NOT NULL,
     superseded_at      TEXT,
