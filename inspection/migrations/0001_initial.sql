@@ -194,6 +194,14 @@ CREATE TABLE photos (
     UNIQUE (inspection_id, sha256)
 );
 
+-- The photos the client said an inspection has; until all arrived it is incomplete.
+CREATE TABLE expected_photos (
+    inspection_id TEXT NOT NULL REFERENCES inspections (id),
+    sha256        TEXT NOT NULL,
+    item_key      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (inspection_id, sha256)
+);
+
 CREATE TABLE users (
     id              INTEGER PRIMARY KEY,
     username        TEXT NOT NULL UNIQUE,
