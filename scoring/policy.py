@@ -183,10 +183,9 @@ def _tiers(table: _Table) -> tuple[TierPolicy, ...]:
 
     # Monotone tables keep the promise that more risk never means less scrutiny.
     for low, high in zip(tiers[1:], tiers[2:], strict=False):
-        if high.min_points is not None and low.min_points is not None:
-            if high.min_points <= low.min_points:
-                table.fail(f"{high.code}.min_points", f"大于 {low.code} 级的 {low.min_points}",
-                           high.min_points)
+        if (high.min_points or 0) <= (low.min_points or 0):
+            table.fail(f"{high.code}.min_points", f"大于 {low.code} 级的 {low.min_points}",
+                       high.min_points)
     if tiers[1].min_points != 0:
         table.fail("L.min_points", "0（无违法记录即为 L 级）", tiers[1].min_points)
     for low, high in zip(tiers, tiers[1:], strict=False):
