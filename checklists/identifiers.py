@@ -26,9 +26,13 @@ VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 VIN_PATTERN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-_PLATE_ORDINARY = re.compile(rf"^[{PROVINCES}][A-HJ-NP-Z][A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9挂学警港澳]$")
+_PLATE_ORDINARY = re.compile(
+    rf"^[{PROVINCES}][A-HJ-NP-Z][A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9挂学警港澳]$"
+)
 _PLATE_NEV_SMALL = re.compile(rf"^[{PROVINCES}][A-HJ-NP-Z][DF][A-HJ-NP-Z0-9]\d{{4}}$")
-_PLATE_NEV_SMALL_EXPANDED = re.compile(rf"^[{PROVINCES}][A-HJ-NP-Z][ABCEGHJK][A-HJ-NP-Z0-9]\d{{4}}$")
+_PLATE_NEV_SMALL_EXPANDED = re.compile(
+    rf"^[{PROVINCES}][A-HJ-NP-Z][ABCEGHJK][A-HJ-NP-Z0-9]\d{{4}}$"
+)
 _PLATE_NEV_LARGE = re.compile(rf"^[{PROVINCES}][A-HJ-NP-Z]\d{{5}}[DF]$")
 
 
