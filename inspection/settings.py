@@ -91,6 +91,19 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+def read_one(name: str, env: Mapping[str, str] | None = None) -> Any:
+    """One setting on its own, for commands that need no secret (the CLI's policy)."""
+    env = os.environ if env is None else env
+    setting = next(s for s in SETTINGS if s.name == name)
+    raw = env.get(name, setting.default)
+    if raw is None:
+        raise SettingsError(f"{name} is required: {setting.help}")
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r}: {exc}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """The service's configuration, already checked."""

@@ -1,0 +1,7 @@
+"""The JSON API under ``/api/v1``, described at ``/schema/openapi.json``."""
+
+from __future__ import annotations
+
+from inspection.api import auth, inspections, public, rosters, scores
+
+ROUTES = [*auth.ROUTES, *rosters.ROUTES, *inspections.ROUTES, *scores.ROUTES, *public.ROUTES]

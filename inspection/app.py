@@ -1,0 +1,133 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.stores.file import FileStore
+from litestar.template.config import TemplateConfig
+
+from inspection import api, jobs, pages
+from inspection.auth import BearerAwareCSRFMiddleware, XunchaAuthMiddleware
+from inspection.db import Database
+from inspection.errors import XunchaError
+from inspection.fonts import find_cjk_font
+from inspection.settings import Settings
+from scoring.policy import load_policy
+
+logger = logging.getLogger(__name__)
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+
+
+@get("/healthz", exclude_from_auth=True, sync_to_thread=False, include_in_schema=True)
+async def healthz(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Answers 200 when the database is reachable."""
+    await request.app.state.db.fetchval("SELECT 1")
+    return {"status": "ok"}
+
+
+def _check_media(media: Path) -> None:
+    media.mkdir(parents=True, exist_ok=True)
+    probe = media / ".write-test"
+    try:
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        raise RuntimeError(f"XUNCHA_MEDIA={media} is not writable: {exc}") from exc
+
+
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", "")
+
+
+def _error_response(request: Request[Any, Any, Any], status: int, message: str,
+                    field: str | None = None) -> Response[Any]:
+    if _wants_json(request):
+        body: dict[str, Any] = {"status_code": status, "detail": message}
+        if field:
+            body["field"] = field
+        return Response(body, status_code=status, media_type=MediaType.JSON)
+    return Template("error.html", context={"status": status, "message": message},
+                    status_code=status)
+
+
+def _xuncha_error(request: Request[Any, Any, Any], exc: XunchaError) -> Response[Any]:
+    if exc.status_code < 500:
+        logger.warning("rejected %s %s: %s", request.method, request.url.path, exc.message)
+    return _error_response(request, exc.status_code, exc.message, exc.field)
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
+        return Redirect(f"/login?next={request.url.path}")
+    detail = exc.detail
+    if exc.status_code == 403 and detail in ("Forbidden", "CSRF token verification failed"):
+        detail = "无权访问" if detail == "Forbidden" else "表单已过期，请刷新页面后重试"
+    if exc.status_code == 400 and getattr(exc, "extra", None):
+        detail = f"{detail}: {exc.extra}"
+    return _error_response(request, exc.status_code, detail)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the service; start-up checks the database, media folder, font and policy."""
+    settings = settings or Settings.from_env()
+    policy = load_policy(settings.policy)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        _check_media(settings.media)
+        app.state.font = find_cjk_font()
+        app.state.db = await Database(settings.db).open()
+        scheduler = jobs.start_scheduler(app) if settings.scheduler else None
+        logger.info("Xuncha started: db=%s media=%s policy=%s", settings.db, settings.media,
+                    policy.version)
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            await app.state.db.close()
+            logger.info("Xuncha stopped")
+
+    session = ServerSideSessionConfig(
+        store="sessions", max_age=12 * 3600, secure=settings.secure_cookies, samesite="lax")
+    csrf = CSRFConfig(secret=settings.secret, cookie_secure=settings.secure_cookies,
+                      cookie_samesite="strict", exclude=["/healthz"])
+    auth = DefineMiddleware(XunchaAuthMiddleware, exclude=["/static", "/schema", "/healthz"])
+    app = Litestar(
+        route_handlers=[
+            healthz,
+            *api.ROUTES,
+            *pages.ROUTES,
+            create_static_files_router(path="/static", directories=[FRONTEND / "static"],
+                                       include_in_schema=False),
+        ],
+        lifespan=[lifespan],
+        middleware=[session.middleware, DefineMiddleware(BearerAwareCSRFMiddleware, config=csrf),
+                    auth],
+        stores={"sessions": FileStore(settings.media / "sessions")},
+        template_config=TemplateConfig(directory=FRONTEND / "templates",
+                                       engine=JinjaTemplateEngine),
+        exception_handlers={XunchaError: _xuncha_error, HTTPException: _http_error},
+        openapi_config=OpenAPIConfig(title="Xuncha 巡查", version="1", path="/schema"),
+        request_max_body_size=settings.photo_max_bytes + 1_000_000,
+    )
+    app.state.settings = settings
+    app.state.policy = policy
+    pages.configure_templates(app)
+    return app

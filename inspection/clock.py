@@ -1,0 +1,50 @@
+"""Time: stored as UTC, shown and counted in days in Asia/Shanghai."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date in Asia/Shanghai."""
+    return (now or now_utc()).astimezone(LOCAL).date()
+
+
+def to_utc_text(moment: datetime) -> str:
+    """An aware datetime as the UTC string the database stores."""
+    if moment.tzinfo is None:
+        raise ValueError("a timestamp must carry its UTC offset")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc(text: str) -> datetime:
+    """A stored UTC string back into an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def local_date(text: str) -> date:
+    """The local day a stored UTC timestamp falls on."""
+    return parse_utc(text).astimezone(LOCAL).date()
+
+
+def local_text(text: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC timestamp formatted in local time, for pages."""
+    return parse_utc(text).astimezone(LOCAL).strftime(fmt)
+
+
+def day_end_utc(day: date) -> str:
+    """The first UTC instant after the local day ends, for 'on or before day' queries."""
+    start_next = datetime.combine(day + timedelta(days=1), time(0), LOCAL)
+    return to_utc_text(start_next)
+
+
+def local_noon_utc(day: date) -> str:
+    """Local noon of a day as stored UTC text, for records that carry only a date."""
+    return to_utc_text(datetime.combine(day, time(12), LOCAL))

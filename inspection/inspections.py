@@ -1,0 +1,216 @@
+"""Recording an inspection: idempotent by the client's UUID, judged by its checklist.
+
+The client makes the inspection's UUID, so a phone that lost its answer can
+send the same body again. The primary key decides: the insert either lands or
+meets the row already there, whose body digest says whether this is a retry
+(success, no second row) or a different inspection under a used id (409).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from checklists import judge, load_checklist
+from inspection import audit
+from inspection.audit import canonical
+from inspection.clock import local_date, to_utc_text
+from inspection.db import Database, Transaction, utcnow
+from inspection.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from inspection.users import User
+
+logger = logging.getLogger(__name__)
+
+SEVERITIES_THAT_ARE_VIOLATIONS = ("critical", "serious")
+
+
+class PhotoRef(msgspec.Struct, frozen=True):
+    """A photo the client will upload for this inspection, named by its SHA-256."""
+
+    sha256: Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+    item_key: str = ""
+
+
+class InspectionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What the field app sends for one visit."""
+
+    id: uuid.UUID
+    target_id: str
+    inspected_at: Annotated[datetime, msgspec.Meta(tz=True)]
+    answers: dict[str, Any]
+    assignment_id: int | None = None
+    checklist_version: str | None = None
+    remark: str = ""
+    photos: list[PhotoRef] = []
+
+
+class InspectionRead(msgspec.Struct, frozen=True):
+    id: str
+    target_id: str
+    target_name: str
+    assignment_id: int | None
+    inspected_at: str
+    checklist_id: str
+    checklist_version: str
+    verdict: str
+    judgement: dict[str, Any]
+    remark: str
+    photos_expected: int
+    photos_received: list[str]
+    photos_complete: bool
+
+
+def body_digest(body: InspectionCreate) -> str:
+    """SHA-256 of the canonical form of a request body: equal bodies, equal digests."""
+    builtins = msgspec.to_builtins(body)
+    builtins["inspected_at"] = to_utc_text(body.inspected_at)
+    return hashlib.sha256(canonical(builtins).encode("utf-8")).hexdigest()
+
+
+async def _check_access(tx: Transaction, user: User, body: InspectionCreate) -> None:
+    if user.role in ("admin", "leader"):
+        return
+    if user.role != "inspector":
+        raise ForbiddenError("只有检查人员可以提交检查记录")
+    if body.assignment_id is None:
+        raise ForbiddenError("检查人员只能为分配给自己的检查任务提交记录")
+    row = await tx.fetchone(
+        "SELECT target_id, inspector_a, inspector_b FROM assignments WHERE id = ?",
+        (body.assignment_id,))
+    if row is None or user.inspector_id not in (row["inspector_a"], row["inspector_b"]):
+        raise ForbiddenError("该检查任务未分配给您")
+    if row["target_id"] != body.target_id:
+        raise ValidationError(
+            f"检查任务 {body.assignment_id} 的检查对象是“{row['target_id']}”，"
+            f"收到“{body.target_id}”", field="target_id")
+
+
+async def create(db: Database, user: User, body: InspectionCreate) -> tuple[str, bool]:
+    """Store an inspection; returns its id and whether this call created it."""
+    digest = body_digest(body)
+    inspection_id = str(body.id)
+    async with db.transaction() as tx:
+        target = await tx.fetchone("SELECT id, kind FROM targets WHERE id = ?", (body.target_id,))
+        if target is None:
+            raise ValidationError(f"检查对象“{body.target_id}”不存在", field="target_id")
+        await _check_access(tx, user, body)
+        checklist = load_checklist(target["kind"], body.checklist_version)
+        judgement = _judge(checklist, body)
+
+        cursor = await tx.execute(
+            "INSERT INTO inspections (id, target_id, assignment_id, inspected_at, inspector_a,"
+            " inspector_b, checklist_id, checklist_version, answers, verdict, judgement, remark,"
+            " body_sha256, photo_count, source, published, submitted_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'app', 1, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING",
+            (inspection_id, body.target_id, body.assignment_id, to_utc_text(body.inspected_at),
+             *await _pair(tx, user, body), checklist.id, checklist.version,
+             canonical(body.answers), judgement["verdict"], canonical(judgement), body.remark,
+             digest, user.username, utcnow()))
+        if cursor.rowcount == 0:
+            stored = await tx.fetchval(
+                "SELECT body_sha256 FROM inspections WHERE id = ?", (inspection_id,))
+            if stored != digest:
+                raise ConflictError(f"检查记录 {inspection_id} 已存在且内容不同")
+            return inspection_id, False
+
+        await _expect_photos(tx, inspection_id, body.photos)
+        await _follow_up(tx, inspection_id, body, judgement, user)
+        await audit.record(tx, user.username, "inspection.create", "inspection", inspection_id,
+                           {"target": body.target_id, "verdict": judgement["verdict"],
+                            "checklist": f"{checklist.id}@{checklist.version}",
+                            "body_sha256": digest,
+                            "photos": sorted(p.sha256 for p in body.photos)})
+    logger.info("inspection %s of %s: %s", inspection_id, body.target_id, judgement["verdict"])
+    return inspection_id, True
+
+
+def _judge(checklist: Any, body: InspectionCreate) -> dict[str, Any]:
+    try:
+        result = judge(checklist, body.answers, on=local_date(to_utc_text(body.inspected_at)))
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="answers") from None
+    photographed = {p.item_key for p in body.photos}
+    missing = [key for key in result.missing_photos if key not in photographed]
+    if missing:
+        raise ValidationError(f"不合格项须附照片：{'、'.join(missing)}", field="photos")
+    return msgspec.to_builtins(result)
+
+
+async def _pair(tx: Transaction, user: User, body: InspectionCreate) -> tuple[str | None, ...]:
+    if body.assignment_id is not None:
+        row = await tx.fetchone("SELECT inspector_a, inspector_b FROM assignments WHERE id = ?",
+                                (body.assignment_id,))
+        if row is not None:
+            return row["inspector_a"], row["inspector_b"]
+    return user.inspector_id, None
+
+
+async def _expect_photos(tx: Transaction, inspection_id: str, photos: list[PhotoRef]) -> None:
+    await tx.executemany(
+        "INSERT OR IGNORE INTO expected_photos (inspection_id, sha256, item_key) VALUES (?, ?, ?)",
+        [(inspection_id, p.sha256, p.item_key) for p in photos])
+
+
+async def _follow_up(tx: Transaction, inspection_id: str, body: InspectionCreate,
+                     judgement: dict[str, Any], user: User) -> None:
+    """What a visit changes in the registers: violations, complaints, the assignment."""
+    day = local_date(to_utc_text(body.inspected_at)).isoformat()
+    for n, finding in enumerate(judgement.get("findings", []), start=1):
+        if finding["severity"] in SEVERITIES_THAT_ARE_VIOLATIONS:
+            await tx.execute(
+                "INSERT INTO violations (id, target_id, found_on, severity, description,"
+                " inspection_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (f"{inspection_id}-{n}", body.target_id, day, finding["severity"],
+                 finding["message"], inspection_id, utcnow()))
+    if judgement["verdict"] in ("pass", "fail"):
+        outcome = "substantiated" if judgement["verdict"] == "fail" else "unsubstantiated"
+        await tx.execute(
+            "UPDATE complaints SET status = ?, checked_on = ?"
+            " WHERE target_id = ? AND status = 'pending' AND received_at <= ?",
+            (outcome, day, body.target_id, to_utc_text(body.inspected_at)))
+    if body.assignment_id is not None:
+        await tx.execute("UPDATE assignments SET status = 'done' WHERE id = ?",
+                         (body.assignment_id,))
+
+
+READ_SQL = """
+SELECT i.*, t.name AS target_name, t.enterprise_uscc
+FROM inspections i JOIN targets t ON t.id = i.target_id WHERE i.id = ?
+"""
+
+
+async def read(db: Database, inspection_id: str, user: User | None) -> InspectionRead:
+    """One inspection for whoever may see it; others get 404, never data."""
+    row = await db.fetchone(READ_SQL, (inspection_id,))
+    if row is None or not await may_see(db, row, user):
+        raise NotFoundError(f"检查记录 {inspection_id} 不存在")
+    expected = [r[0] for r in await db.fetchall(
+        "SELECT sha256 FROM expected_photos WHERE inspection_id = ?", (inspection_id,))]
+    received = [r[0] for r in await db.fetchall(
+        "SELECT sha256 FROM photos WHERE inspection_id = ? ORDER BY id", (inspection_id,))]
+    return InspectionRead(
+        id=row["id"], target_id=row["target_id"], target_name=row["target_name"],
+        assignment_id=row["assignment_id"], inspected_at=row["inspected_at"],
+        checklist_id=row["checklist_id"], checklist_version=row["checklist_version"],
+        verdict=row["verdict"], judgement=msgspec.json.decode(row["judgement"]),
+        remark=row["remark"], photos_expected=len(expected), photos_received=received,
+        photos_complete=set(expected) <= set(received))
+
+
+async def may_see(db: Database, row: Any, user: User | None) -> bool:
+    """Staff see all; an inspector what they did; an enterprise its own; the public nothing here."""
+    if user is None:
+        return False
+    if user.role in ("admin", "leader"):
+        return True
+    if user.role == "enterprise":
+        return row["enterprise_uscc"] == user.enterprise_uscc
+    if user.role == "inspector":
+        return user.inspector_id in (row["inspector_a"], row["inspector_b"])
+    return False

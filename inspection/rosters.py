@@ -1,0 +1,266 @@
+"""Drawing, storing, showing, changing and verifying a day's roster.
+
+A roster row keeps everything its draw used: the seed, the policy itself, the
+candidate and inspector lists (with their digests) and what the draw gave. So
+``verify`` needs nothing but that row to re-run the draw, and anyone given the
+row can do the same.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from datetime import date, timedelta
+from typing import Any
+
+import msgspec
+
+from inspection import audit
+from inspection.audit import canonical
+from inspection.db import Database, Transaction, utcnow
+from inspection.errors import ConflictError, NotFoundError, ValidationError
+from inspection.scores import load_facts
+from scoring.draw import Candidate, DrawResult, InspectorOnDuty, digest, draw
+from scoring.policy import Policy
+from scoring.risk import score_all
+
+logger = logging.getLogger(__name__)
+
+
+class RosterInputs(msgspec.Struct, frozen=True):
+    """Everything a draw depends on; stored with the roster as canonical JSON."""
+
+    day: date
+    seed: str
+    as_of: date
+    policy: Policy
+    candidates: tuple[Candidate, ...]
+    inspectors: tuple[InspectorOnDuty, ...]
+
+
+class Difference(msgspec.Struct, frozen=True):
+    what: str
+    stored: str
+    redrawn: str
+
+
+async def _inspectors_on_duty(db: Database, day: date) -> list[InspectorOnDuty]:
+    conflicts: dict[str, list[str]] = {}
+    for row in await db.fetchall("SELECT inspector_id, enterprise_uscc FROM conflicts"):
+        conflicts.setdefault(row[0], []).append(row[1])
+    rows = await db.fetchall(
+        "SELECT id, team, district FROM inspectors WHERE active = 1 ORDER BY id")
+    return [InspectorOnDuty(r["id"], r["team"], r["district"],
+                            tuple(sorted(conflicts.get(r["id"], ()))))
+            for r in rows]
+
+
+async def build_inputs(db: Database, policy: Policy, day: date, seed: str) -> RosterInputs:
+    """Score every target as of the day before and list who is on duty."""
+    as_of = day - timedelta(days=1)
+    facts = await load_facts(db, as_of)
+    places = {r["id"]: (r["latitude"], r["longitude"])
+              for r in await db.fetchall("SELECT id, latitude, longitude FROM targets")}
+    candidates = []
+    for fact, score in zip(facts, score_all(facts, policy, as_of), strict=True):
+        lat, lon = places.get(fact.target_id, (None, None))
+        candidates.append(Candidate(
+            target_id=fact.target_id, enterprise_uscc=fact.enterprise_uscc,
+            district=fact.district, kind=fact.kind, tier=score.tier, weight=score.weight,
+            must_visit=score.must_visit, avoid_inspectors=score.avoid_inspectors,
+            latitude=lat, longitude=lon))
+    inspectors = await _inspectors_on_duty(db, day)
+    return RosterInputs(day, seed, as_of, policy, tuple(candidates), tuple(inspectors))
+
+
+def run_draw(inputs: RosterInputs) -> DrawResult:
+    return draw(inputs.day, inputs.seed, inputs.candidates, inputs.inspectors, inputs.policy)
+
+
+async def current_roster_id(db: Database, day: date) -> int | None:
+    return await db.fetchval(
+        "SELECT id FROM rosters WHERE day = ? AND superseded_at IS NULL", (day.isoformat(),))
+
+
+async def generate(db: Database, policy: Policy, day: date, *, actor: str,
+                   seed: str | None = None, redraw_reason: str | None = None) -> int:
+    """Draw and store the roster for a local day; a redraw needs a reason and keeps the old one."""
+    existing = await current_roster_id(db, day)
+    if existing is not None and not redraw_reason:
+        raise ConflictError(f"{day} 的检查计划已存在（编号 {existing}）；重新抽取须说明理由")
+    seed = seed or secrets.token_hex(16)
+    inputs = await build_inputs(db, policy, day, seed)
+    result = run_draw(inputs)
+
+    async with db.transaction() as tx:
+        if existing is not None:
+            await tx.execute(
+                "UPDATE rosters SET superseded_at = ?, superseded_by = ?, supersede_reason = ?"
+                " WHERE id = ?", (utcnow(), actor, redraw_reason, existing))
+        roster_id = await _store(tx, inputs, result, actor)
+        await audit.record(tx, actor, "roster.redraw" if existing else "roster.generate",
+                           "roster", str(roster_id), {
+                               "day": day.isoformat(), "seed": seed,
+                               "assignments": len(result.assignments),
+                               "candidates_digest": result.candidates_digest,
+                               "replaces": existing, "reason": redraw_reason})
+    logger.info("roster %s for %s: %d visits from %d candidates and %d inspectors",
+                roster_id, day, len(result.assignments), len(inputs.candidates),
+                len(inputs.inspectors))
+    return roster_id
+
+
+async def _store(tx: Transaction, inputs: RosterInputs, result: DrawResult, actor: str) -> int:
+    cursor = await tx.execute(
+        "INSERT INTO rosters (day, seed, policy_version, algorithm, as_of, capacity,"
+        " candidates_digest, inspectors_digest, inputs, drawn, created_at, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (inputs.day.isoformat(), inputs.seed, inputs.policy.version, result.algorithm,
+         inputs.as_of.isoformat(), result.capacity, result.candidates_digest,
+         result.inspectors_digest, canonical(msgspec.to_builtins(inputs)),
+         canonical(msgspec.to_builtins(result.assignments)), utcnow(), actor))
+    roster_id = int(cursor.lastrowid or 0)
+    await tx.executemany(
+        "INSERT INTO assignments (roster_id, position, target_id, inspector_a, inspector_b,"
+        " reason, probability) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(roster_id, a.position, a.target_id, a.inspectors[0], a.inspectors[1], a.reason,
+          a.probability) for a in result.assignments])
+    return roster_id
+
+
+ROSTER_SQL = """
+SELECT a.id, a.position, a.target_id, t.name AS target_name, t.kind, t.district,
+       t.address, t.enterprise_uscc, a.inspector_a, ia.name AS inspector_a_name,
+       a.inspector_b, ib.name AS inspector_b_name, a.reason, a.probability, a.status,
+       (SELECT i.id FROM inspections i WHERE i.assignment_id = a.id
+        ORDER BY i.created_at DESC LIMIT 1) AS inspection_id,
+       (SELECT COUNT(*) FROM assignment_changes c WHERE c.assignment_id = a.id) AS changes
+FROM assignments a
+JOIN targets t ON t.id = a.target_id
+JOIN inspectors ia ON ia.id = a.inspector_a
+JOIN inspectors ib ON ib.id = a.inspector_b
+WHERE a.roster_id = ?
+ORDER BY a.position
+"""
+
+
+async def show(db: Database, day: date) -> dict[str, Any]:
+    """The current roster of a day with its assignments, for people and for JSON."""
+    roster_id = await current_roster_id(db, day)
+    if roster_id is None:
+        raise NotFoundError(f"{day} 尚无检查计划")
+    row = await db.fetchone(
+        "SELECT id, day, seed, policy_version, algorithm, as_of, capacity, candidates_digest,"
+        " inspectors_digest, created_at, created_by FROM rosters WHERE id = ?", (roster_id,))
+    assert row is not None
+    assignments = [dict(r) for r in await db.fetchall(ROSTER_SQL, (roster_id,))]
+    return {**dict(row), "assignments": assignments}
+
+
+async def verify(db: Database, day: date) -> list[Difference]:
+    """Re-run the stored draw; an empty list means it re-draws identically."""
+    row = await db.fetchone(
+        "SELECT id, seed, day, candidates_digest, inspectors_digest, inputs, drawn"
+        " FROM rosters WHERE day = ? AND superseded_at IS NULL", (day.isoformat(),))
+    if row is None:
+        raise NotFoundError(f"{day} 尚无检查计划")
+    inputs = msgspec.json.decode(row["inputs"], type=RosterInputs)
+    result = run_draw(inputs)
+    differences = []
+    checks = [
+        ("seed", row["seed"], inputs.seed),
+        ("day", row["day"], inputs.day.isoformat()),
+        ("candidates_digest", row["candidates_digest"], digest(inputs.candidates)),
+        ("inspectors_digest", row["inspectors_digest"], digest(inputs.inspectors)),
+        ("candidates_digest (redraw)", row["candidates_digest"], result.candidates_digest),
+    ]
+    for what, stored, redrawn in checks:
+        if stored != redrawn:
+            differences.append(Difference(what, stored, redrawn))
+    stored_drawn = json.loads(row["drawn"])
+    redrawn = msgspec.to_builtins(result.assignments)
+    differences += _compare_assignments(stored_drawn, redrawn)
+    differences += await _compare_rows(db, row["id"], stored_drawn)
+    return differences
+
+
+def _compare_assignments(stored: list[dict[str, Any]], redrawn: list[dict[str, Any]]
+                         ) -> list[Difference]:
+    if len(stored) != len(redrawn):
+        return [Difference("assignment count", str(len(stored)), str(len(redrawn)))]
+    return [Difference(f"assignment {a.get('position')}", canonical(a), canonical(b))
+            for a, b in zip(stored, redrawn, strict=True) if a != b]
+
+
+async def _compare_rows(db: Database, roster_id: int, drawn: list[dict[str, Any]]
+                        ) -> list[Difference]:
+    """Stored assignment rows must match the draw, except changes a leader recorded."""
+    changed = {r["assignment_id"]: json.loads(r["before"]) for r in await db.fetchall(
+        "SELECT c.assignment_id, c.before FROM assignment_changes c"
+        " JOIN assignments a ON a.id = c.assignment_id WHERE a.roster_id = ?"
+        " ORDER BY c.id DESC", (roster_id,))}
+    by_position = {d["position"]: d for d in drawn}
+    differences = []
+    for row in await db.fetchall(
+            "SELECT id, position, target_id, inspector_a, inspector_b, reason, probability"
+            " FROM assignments WHERE roster_id = ? ORDER BY position", (roster_id,)):
+        current = changed.get(row["id"], dict(row))
+        expected = by_position.get(row["position"])
+        actual = {"position": row["position"], "target_id": current["target_id"],
+                  "inspectors": [current["inspector_a"], current["inspector_b"]],
+                  "reason": row["reason"], "probability": row["probability"]}
+        if expected is None or {k: expected[k] for k in actual} != actual:
+            differences.append(Difference(f"stored assignment {row['position']}",
+                                          canonical(actual), canonical(expected or {})))
+    if len(by_position) != len(await db.fetchall(
+            "SELECT 1 FROM assignments WHERE roster_id = ?", (roster_id,))):
+        differences.append(Difference("stored assignment count", "", str(len(by_position))))
+    return differences
+
+
+async def reassign(db: Database, assignment_id: int, *, inspector_a: str, inspector_b: str,
+                   reason: str, actor: str) -> None:
+    """A leader's change of the pair for one visit; the reason is required and kept."""
+    if not reason.strip():
+        raise ValidationError("调整检查人员须填写理由", field="reason")
+    if inspector_a == inspector_b:
+        raise ValidationError("两名检查人员不能是同一人", field="inspector_b")
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "SELECT a.id, a.target_id, a.inspector_a, a.inspector_b, t.enterprise_uscc"
+            " FROM assignments a JOIN targets t ON t.id = a.target_id WHERE a.id = ?",
+            (assignment_id,))
+        if row is None:
+            raise NotFoundError(f"检查任务 {assignment_id} 不存在")
+        for inspector in (inspector_a, inspector_b):
+            if not await tx.fetchval("SELECT 1 FROM inspectors WHERE id = ? AND active = 1",
+                                     (inspector,)):
+                raise ValidationError(f"检查员“{inspector}”不存在或未在岗", field="inspector")
+            if await tx.fetchval(
+                    "SELECT 1 FROM conflicts WHERE inspector_id = ? AND enterprise_uscc = ?",
+                    (inspector, row["enterprise_uscc"])):
+                raise ValidationError(f"检查员“{inspector}”与该企业存在利益冲突，须回避",
+                                      field="inspector")
+        before = {"target_id": row["target_id"], "inspector_a": row["inspector_a"],
+                  "inspector_b": row["inspector_b"]}
+        after = {**before, "inspector_a": inspector_a, "inspector_b": inspector_b}
+        await tx.execute("UPDATE assignments SET inspector_a = ?, inspector_b = ? WHERE id = ?",
+                         (inspector_a, inspector_b, assignment_id))
+        await tx.execute(
+            "INSERT INTO assignment_changes (assignment_id, changed_at, changed_by, reason,"
+            " before, after) VALUES (?, ?, ?, ?, ?, ?)",
+            (assignment_id, utcnow(), actor, reason.strip(), canonical(before), canonical(after)))
+        await audit.record(tx, actor, "assignment.reassign", "assignment", str(assignment_id),
+                           {"before": before, "after": after, "reason": reason.strip()})
+
+
+async def assignments_for(db: Database, user: Any, day: date) -> list[dict[str, Any]]:
+    """An inspector's assignments for a day (staff see all); empty when none is drawn."""
+    roster_id = await current_roster_id(db, day)
+    if roster_id is None:
+        return []
+    rows = [dict(r) for r in await db.fetchall(ROSTER_SQL, (roster_id,))]
+    if user.role == "inspector":
+        rows = [r for r in rows if user.inspector_id in (r["inspector_a"], r["inspector_b"])]
+    return rows
