@@ -103,7 +103,7 @@ def _in_range(item: Item, reading: Decimal, given: object) -> None:
     if (low is not None and reading < Decimal(str(low))) or (
         high is not None and reading > Decimal(str(high))
     ):
-        bounds = f"{'' if low is None else low}至{'' if high is None else high}"
+        bounds = f"{'' if low is None else f'{low:g}'}至{'' if high is None else f'{high:g}'}"
         raise ReadingError(item.key, f"{bounds}之间的数值（{item.unit}）", given)
 
 

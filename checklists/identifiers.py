@@ -62,13 +62,17 @@ def check_uscc(code: str) -> IdentifierCheck:
     value = code.strip().upper()
     if not USCC_PATTERN.match(value):
         return IdentifierCheck(
-            value, False, "uscc",
+            value,
+            False,
+            "uscc",
             message=f"统一社会信用代码应为18位（数字及除I、O、S、V、Z外的大写字母，第3-8位为数字），收到“{code}”",
         )
     expected = uscc_check_char(value[:17])
     if value[17] != expected:
         return IdentifierCheck(
-            value, True, "uscc",
+            value,
+            True,
+            "uscc",
             warning=f"统一社会信用代码“{value}”校验位应为“{expected}”，实为“{value[17]}”，请人工核实",
         )
     return IdentifierCheck(value, True, "uscc")
@@ -86,13 +90,17 @@ def check_vin(vin: str) -> IdentifierCheck:
     value = vin.strip().upper()
     if not VIN_PATTERN.match(value):
         return IdentifierCheck(
-            value, False, "vin",
+            value,
+            False,
+            "vin",
             message=f"车辆识别代号应为17位数字或字母（不含I、O、Q），收到“{vin}”",
         )
     expected = vin_check_digit(value)
     if value[8] != expected:
         return IdentifierCheck(
-            value, False, "vin",
+            value,
+            False,
+            "vin",
             message=f"车辆识别代号“{value}”第9位校验位应为“{expected}”，实为“{value[8]}”",
         )
     return IdentifierCheck(value, True, "vin")
@@ -107,13 +115,17 @@ def check_plate(plate: str) -> IdentifierCheck:
         return IdentifierCheck(value, True, "nev_large")
     if _PLATE_NEV_SMALL_EXPANDED.match(value):
         return IdentifierCheck(
-            value, True, "nev_small",
+            value,
+            True,
+            "nev_small",
             warning=f"号牌“{value}”使用扩展的新能源字母，请核实",
         )
     if _PLATE_ORDINARY.match(value):
         kind = "trailer" if value.endswith("挂") else "ordinary"
         return IdentifierCheck(value, True, kind)
     return IdentifierCheck(
-        value, False, "plate",
+        value,
+        False,
+        "plate",
         message=f"号牌应为省份简称+发牌机关字母+5位（新能源6位）字母或数字，收到“{plate}”",
     )
