@@ -991,6 +991,8 @@ async def load_demo(db: Database, *, today: date, seed: int = DEFAULT_SEED) -> D
     Raises:
         ConflictError: when the registers already hold data; nothing is written.
     """
+    # Ask once before the slow part, and again under the write lock.
+    await _refuse_non_empty(db)
     city = await asyncio.to_thread(generate, today, seed)
     password_hash = await asyncio.to_thread(hash_password, DEMO_PASSWORD)
     async with db.transaction() as tx:
@@ -998,17 +1000,7 @@ async def load_demo(db: Database, *, today: date, seed: int = DEFAULT_SEED) -> D
         now = utcnow()
         await _write_registers(tx, city, now)
         await _write_history(tx, city, now)
-        for user in city.users:
-            await create_user(
-                tx,
-                user.username,
-                DEMO_PASSWORD,
-                user.role,
-                enterprise_uscc=user.enterprise_uscc,
-                inspector_id=user.inspector_id,
-                actor="demo",
-                password_hash=password_hash,
-            )
+        await _write_users(tx, city, password_hash)
         summary = summarize(city)
         await audit.record(tx, "demo", "demo.load", "demo", str(seed), _audit_detail(city, summary))
     logger.info(
@@ -1024,9 +1016,9 @@ async def load_demo(db: Database, *, today: date, seed: int = DEFAULT_SEED) -> D
 _REGISTERS = ("enterprises", "targets", "inspectors", "inspections")
 
 
-async def _refuse_non_empty(tx: Transaction) -> None:
+async def _refuse_non_empty(db: Database | Transaction) -> None:
     for table in _REGISTERS:
-        count = await tx.fetchval(f"SELECT COUNT(*) FROM {table}")
+        count = await db.fetchval(f"SELECT COUNT(*) FROM {table}")
         if count:
             raise ConflictError(
                 f"演示数据只能载入空数据库：{table} 表已有 {count} 行，应为 0 行；"
@@ -1144,6 +1136,21 @@ async def _write_history(tx: Transaction, city: DemoCity, now: str) -> None:
             for v in city.violations
         ],
     )
+
+
+async def _write_users(tx: Transaction, city: DemoCity, password_hash: str) -> None:
+    """The demo logins, all sharing one hash of DEMO_PASSWORD (argon2 is slow on purpose)."""
+    for user in city.users:
+        await create_user(
+            tx,
+            user.username,
+            DEMO_PASSWORD,
+            user.role,
+            enterprise_uscc=user.enterprise_uscc,
+            inspector_id=user.inspector_id,
+            actor="demo",
+            password_hash=password_hash,
+        )
 
 
 def summarize(city: DemoCity) -> DemoSummary:
