@@ -348,6 +348,8 @@ def _decode(header: Image.Image, data: bytes, media_type: str) -> Image.Image:
     try:
         if media_type == "image/jpeg" and header.mode in ("RGB", "L"):
             return _decode_jpeg(data, target)
+        if header.format == "HEIF":
+            _check_boxes(data)
         return _decode_pillow(header, data, target)
     except Exception as error:  # decoders raise many types on hostile input
         raise _unreadable(media_type, error) from error
@@ -356,6 +358,28 @@ def _decode(header: Image.Image, data: bytes, media_type: str) -> Image.Image:
 def _upright_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
     # Orientations 5 to 8 turn the picture a quarter, swapping its sides.
     return (size[1], size[0]) if orientation >= 5 else size
+
+
+def _check_boxes(data: bytes) -> None:
+    """Refuse a HEIF whose top-level boxes run past the end of the upload.
+
+    libheif decodes a cut-off file without complaint, filling the missing
+    tiles, so truncation is found here from the declared box sizes.
+    """
+    offset = 0
+    while offset < len(data):
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        header = 8
+        if size == 1:
+            size, header = int.from_bytes(data[offset + 8 : offset + 16], "big"), 16
+        elif size == 0:
+            size = len(data) - offset
+        if size < header or offset + size > len(data):
+            raise ValueError(
+                f"box {data[offset + 4 : offset + 8]!r} at byte {offset} declares {size} bytes,"
+                f" {len(data) - offset} remain"
+            )
+        offset += size
 
 
 def _decode_jpeg(data: bytes, target: tuple[int, int]) -> Image.Image:
