@@ -527,17 +527,17 @@ class _CityBuilder:
                     )
                 )
 
-    def _team(self, district: str, uscc: str) -> list[str]:
-        """Active inspectors of the district who may visit this enterprise."""
+    def _team(self, district: str, uscc: str, avoid: tuple[str, ...] = ()) -> list[str]:
+        """Active inspectors who may visit this enterprise, the district's own first.
+
+        Two are needed; when the district team is too small once conflicts and
+        the failed visit's pair are left out, the rest of the city fills in.
+        """
         barred = {c.inspector_id for c in self.conflicts if c.enterprise_uscc == uscc}
-        team = [
-            i.id
-            for i in self.inspectors
-            if i.district == district and i.active and i.id not in barred
-        ]
-        if len(team) >= 3:
-            return team
-        return [i.id for i in self.inspectors if i.active and i.id not in barred]
+        barred.update(avoid)
+        allowed = [i for i in self.inspectors if i.active and i.id not in barred]
+        team = [i.id for i in allowed if i.district == district]
+        return team if len(team) >= 2 else [i.id for i in allowed]
 
     def _make_conflicts(self) -> None:
         for _ in range(6):
@@ -890,12 +890,9 @@ class _CityBuilder:
     def _pair(
         self, target: DemoTarget, enterprise: DemoEnterprise, previous: tuple[str, str] | None
     ) -> tuple[str, str]:
-        """Two inspectors of the district team, another pair than last time when asked."""
-        team = self._team(target.district, enterprise.uscc)
-        for _ in range(20):
-            a, b = self.rng.sample(team, 2)
-            if previous is None or {a, b} != set(previous):
-                break
+        """Two inspectors; a re-inspection gets neither member of the failed visit."""
+        team = self._team(target.district, enterprise.uscc, previous or ())
+        a, b = self.rng.sample(team, 2)
         return a, b
 
     # whitelist and users

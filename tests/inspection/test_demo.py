@@ -188,6 +188,24 @@ def test_inspections_lie_in_the_last_two_years_with_two_allowed_inspectors() -> 
         assert all((i, owner[inspection.target_id]) not in barred for i in pair)
 
 
+def test_a_failure_is_reinspected_within_30_days_by_two_other_inspectors() -> None:
+    fails: dict[str, list[tuple[date, set[str]]]] = {}
+    for inspection in city().inspections:
+        day = date.fromisoformat(inspection.inspected_at[:10])
+        pair = {inspection.inspector_a, inspection.inspector_b}
+        if inspection.reason == "reinspection":
+            # 7 to 30 days, less up to two when a weekend moved it to Friday.
+            booked_by = [
+                earlier
+                for on, earlier in fails.get(inspection.target_id, [])
+                if 5 <= (day - on).days <= 30 and not earlier & pair
+            ]
+            assert booked_by, inspection
+        if inspection.verdict == "fail":
+            fails.setdefault(inspection.target_id, []).append((day, pair))
+    assert Counter(i.reason for i in city().inspections)["reinspection"] > 100
+
+
 def test_body_sha256_is_the_digest_of_the_canonical_row() -> None:
     inspection = city().inspections[0]
     row = {
