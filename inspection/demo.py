@@ -20,6 +20,7 @@ import math
 import random
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -488,7 +489,7 @@ class _CityBuilder:
         self.counters[prefix] += 1
         return f"{prefix}-{self.counters[prefix]:0{width}d}"
 
-    def _unique(self, make: Any) -> str:
+    def _unique(self, make: Callable[[], str]) -> str:
         """Call ``make`` until it gives a value not handed out before."""
         while (value := make()) in self.taken:
             pass
@@ -806,39 +807,15 @@ class _CityBuilder:
     def _inspect(
         self, target: DemoTarget, enterprise: DemoEnterprise, profile: _Profile, visit: _Visit
     ) -> _Visit | None:
-        """Record one visit; a failure books a re-inspection by another pair."""
+        """Record one visit; a failure books a re-inspection by two other inspectors."""
         pair = self._pair(target, enterprise, visit.previous_pair)
         severity = self._finding(target, profile, visit)
         verdict = "fail" if severity in ("serious", "critical") else "pass"
-        inspection_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         finding = self.rng.choice(_FINDINGS[target.kind][severity]) if severity else ""
-        remark = self._remark(visit, verdict, finding)
-        minute = self.rng.randint(8 * 60 + 30, 17 * 60 + 30)
-        row = {
-            "id": inspection_id,
-            "target_id": target.id,
-            "inspected_at": _utc(visit.day, minute),
-            "inspector_a": pair[0],
-            "inspector_b": pair[1],
-            "verdict": verdict,
-            "remark": remark,
-            "answers": {},
-            "source": "import",
-        }
-        self.inspections.append(
-            DemoInspection(
-                inspection_id,
-                target.id,
-                row["inspected_at"],
-                pair[0],
-                pair[1],
-                verdict,
-                remark,
-                visit.reason,
-                _body_sha256(row),
-            )
-        )
+        inspection = self._inspection(target, visit, pair, verdict, finding)
+        self.inspections.append(inspection)
         if severity:
+            penalty = self._penalty(target.kind, severity)
             self.violations.append(
                 DemoViolation(
                     self._next("VL", 5),
@@ -846,14 +823,44 @@ class _CityBuilder:
                     visit.day,
                     severity,
                     finding,
-                    self._penalty(target.kind, severity),
-                    inspection_id,
+                    penalty,
+                    inspection.id,
                 )
             )
+
         again = visit.day + timedelta(days=self.rng.randint(7, 30))
         if verdict == "fail" and again < self.today:
             return self._visit(_workday(again), "reinspection", pair=pair)
         return None
+
+    def _inspection(
+        self, target: DemoTarget, visit: _Visit, pair: tuple[str, str], verdict: str, finding: str
+    ) -> DemoInspection:
+        """An imported history row, its body digest taken over its canonical JSON."""
+        remark = self._remark(visit, verdict, finding)
+        inspected_at = _utc(visit.day, self.rng.randint(8 * 60 + 30, 17 * 60 + 30))
+        row: dict[str, Any] = {
+            "id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+            "target_id": target.id,
+            "inspected_at": inspected_at,
+            "inspector_a": pair[0],
+            "inspector_b": pair[1],
+            "verdict": verdict,
+            "remark": remark,
+            "answers": {},
+            "source": "import",
+        }
+        return DemoInspection(
+            row["id"],
+            target.id,
+            inspected_at,
+            pair[0],
+            pair[1],
+            verdict,
+            remark,
+            visit.reason,
+            _body_sha256(row),
+        )
 
     def _finding(self, target: DemoTarget, profile: _Profile, visit: _Visit) -> str:
         """The worst severity found on this visit, or '' when nothing was."""
@@ -919,7 +926,7 @@ class _CityBuilder:
         first: dict[str, DemoViolation] = {}
         for violation in self.violations:
             first.setdefault(owner[violation.target_id], violation)
-        entries = []
+        entries: list[DemoWhitelistEntry] = []
         for uscc, violation in first.items():
             recent = self.today - timedelta(days=330) <= violation.found_on
             if violation.severity in ("serious", "critical") and recent and len(entries) < 2:
@@ -1172,7 +1179,7 @@ def summarize(city: DemoCity) -> DemoSummary:
 
 
 def _audit_detail(city: DemoCity, summary: DemoSummary) -> dict[str, Any]:
-    detail = msgspec.to_builtins(summary)
+    detail: dict[str, Any] = msgspec.to_builtins(summary)
     detail.pop("logins")
     detail.update(
         today=city.today.isoformat(),
