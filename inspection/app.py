@@ -10,11 +10,11 @@ from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.stores.file import FileStore
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 
 
-@get("/healthz", exclude_from_auth=True, sync_to_thread=False, include_in_schema=True)
+@get("/healthz", exclude_from_auth=True)
 async def healthz(request: Request[Any, Any, Any]) -> dict[str, str]:
     """Answers 200 when the database is reachable."""
     await request.app.state.db.fetchval("SELECT 1")
@@ -52,18 +52,21 @@ def _check_media(media: Path) -> None:
 
 def _wants_json(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
-        "accept", "")
+        "accept", ""
+    )
 
 
-def _error_response(request: Request[Any, Any, Any], status: int, message: str,
-                    field: str | None = None) -> Response[Any]:
+def _error_response(
+    request: Request[Any, Any, Any], status: int, message: str, field: str | None = None
+) -> Response[Any]:
     if _wants_json(request):
         body: dict[str, Any] = {"status_code": status, "detail": message}
         if field:
             body["field"] = field
         return Response(body, status_code=status, media_type=MediaType.JSON)
-    return Template("error.html", context={"status": status, "message": message},
-                    status_code=status)
+    return Template(
+        "error.html", context={"status": status, "message": message}, status_code=status
+    )
 
 
 def _xuncha_error(request: Request[Any, Any, Any], exc: XunchaError) -> Response[Any]:
@@ -94,8 +97,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.font = find_cjk_font()
         app.state.db = await Database(settings.db).open()
         scheduler = jobs.start_scheduler(app) if settings.scheduler else None
-        logger.info("Xuncha started: db=%s media=%s policy=%s", settings.db, settings.media,
-                    policy.version)
+        logger.info(
+            "Xuncha started: db=%s media=%s policy=%s", settings.db, settings.media, policy.version
+        )
         try:
             yield
         finally:
@@ -105,24 +109,34 @@ def create_app(settings: Settings | None = None) -> Litestar:
             logger.info("Xuncha stopped")
 
     session = ServerSideSessionConfig(
-        store="sessions", max_age=12 * 3600, secure=settings.secure_cookies, samesite="lax")
-    csrf = CSRFConfig(secret=settings.secret, cookie_secure=settings.secure_cookies,
-                      cookie_samesite="strict", exclude=["/healthz"])
+        store="sessions", max_age=12 * 3600, secure=settings.secure_cookies, samesite="lax"
+    )
+    csrf = CSRFConfig(
+        secret=settings.secret,
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="strict",
+        exclude=["/healthz", "/api/v1/auth/login"],
+    )
     auth = DefineMiddleware(XunchaAuthMiddleware, exclude=["/static", "/schema", "/healthz"])
     app = Litestar(
         route_handlers=[
             healthz,
             *api.ROUTES,
             *pages.ROUTES,
-            create_static_files_router(path="/static", directories=[FRONTEND / "static"],
-                                       include_in_schema=False),
+            create_static_files_router(
+                path="/static", directories=[FRONTEND / "static"], include_in_schema=False
+            ),
         ],
         lifespan=[lifespan],
-        middleware=[session.middleware, DefineMiddleware(BearerAwareCSRFMiddleware, config=csrf),
-                    auth],
+        middleware=[
+            session.middleware,
+            DefineMiddleware(BearerAwareCSRFMiddleware, config=csrf),
+            auth,
+        ],
         stores={"sessions": FileStore(settings.media / "sessions")},
-        template_config=TemplateConfig(directory=FRONTEND / "templates",
-                                       engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=FRONTEND / "templates", engine=JinjaTemplateEngine
+        ),
         exception_handlers={XunchaError: _xuncha_error, HTTPException: _http_error},
         openapi_config=OpenAPIConfig(title="Xuncha 巡查", version="1", path="/schema"),
         request_max_body_size=settings.photo_max_bytes + 1_000_000,

@@ -30,14 +30,21 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def entry_hash(prev_hash: str, at: str, actor: str, action: str, entity: str,
-               entity_id: str, detail: str) -> str:
+def entry_hash(
+    prev_hash: str, at: str, actor: str, action: str, entity: str, entity_id: str, detail: str
+) -> str:
     body = canonical([prev_hash, at, actor, action, entity, entity_id, detail])
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-async def record(tx: Transaction, actor: str, action: str, entity: str, entity_id: str,
-                 detail: dict[str, Any] | None = None) -> str:
+async def record(
+    tx: Transaction,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    detail: dict[str, Any] | None = None,
+) -> str:
     """Append one entry inside the caller's transaction and return its hash."""
     prev = await tx.fetchval("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1") or GENESIS
     at = utcnow()
@@ -61,8 +68,15 @@ async def verify(db: Database) -> tuple[int, AuditBreak | None]:
     )
     async for row in cursor:
         count += 1
-        expected = entry_hash(prev, row["at"], row["actor"], row["action"], row["entity"],
-                              row["entity_id"], row["detail"])
+        expected = entry_hash(
+            prev,
+            row["at"],
+            row["actor"],
+            row["action"],
+            row["entity"],
+            row["entity_id"],
+            row["detail"],
+        )
         if row["prev_hash"] != prev or row["hash"] != expected:
             return count, AuditBreak(row["id"], expected, row["hash"])
         prev = row["hash"]

@@ -62,8 +62,9 @@ def bearer_token(headers: Any) -> str | None:
 class XunchaAuthMiddleware(AbstractAuthenticationMiddleware):
     """Sets ``request.user`` to the caller, or None for the public."""
 
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]
-                                   ) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         db: Database = connection.app.state.db
         token = bearer_token(connection.headers)
         if token is not None:
@@ -76,8 +77,11 @@ class XunchaAuthMiddleware(AbstractAuthenticationMiddleware):
                 raise NotAuthorizedException("令牌无效或已过期，请重新登录")
             return AuthenticationResult(user=user, auth=token)
 
-        user_id = connection.scope.get("session", {}).get(SESSION_USER_KEY) \
-            if isinstance(connection.scope.get("session"), dict) else None
+        user_id = (
+            connection.scope.get("session", {}).get(SESSION_USER_KEY)
+            if isinstance(connection.scope.get("session"), dict)
+            else None
+        )
         user = None if user_id is None else await get_user(db, int(user_id))
         return AuthenticationResult(user=user, auth=None)
 
@@ -107,8 +111,13 @@ def require(*roles: str) -> Any:
         if user is None:
             raise NotAuthorizedException("请先登录")
         if roles and user.role not in roles:
-            logger.warning("denied %s %s to %s (%s)", connection.scope.get("method"),
-                           connection.url.path, user.username, user.role)
+            logger.warning(
+                "denied %s %s to %s (%s)",
+                connection.scope.get("method"),
+                connection.url.path,
+                user.username,
+                user.role,
+            )
             raise PermissionDeniedException("无权访问")
 
     return guard

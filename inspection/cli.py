@@ -69,8 +69,10 @@ async def _load_demo_if_empty(path: Path) -> None:
             return
         summary = await load_demo(db, today=local_today())
     _out(summary.notice)
-    _out(f"演示数据：{summary.enterprises} 家企业，{sum(summary.targets.values())} 个检查对象，"
-         f"{summary.inspectors} 名检查人员，{summary.inspections} 条历史检查记录")
+    _out(
+        f"演示数据：{summary.enterprises} 家企业，{sum(summary.targets.values())} 个检查对象，"
+        f"{summary.inspectors} 名检查人员，{summary.inspections} 条历史检查记录"
+    )
     _out("演示账号（用户名 / 密码 / 角色）：")
     for username, password, role in summary.logins:
         _out(f"  {username} / {password} / {role}")
@@ -87,15 +89,18 @@ async def cmd_import(args: argparse.Namespace) -> int:
     from inspection.imports import import_file
 
     async with Database(args.db) as db:
-        report = await import_file(db, args.kind, args.file, mapping=args.map,
-                                   skip_bad=args.skip_bad, actor="cli")
+        report = await import_file(
+            db, args.kind, args.file, mapping=args.map, skip_bad=args.skip_bad, actor="cli"
+        )
     for warning in report.warnings:
         _out(f"警告：{warning}")
     for error in report.rejected:
         _out(f"拒绝：{error}")
-    _out(f"{args.file}：共 {report.rows} 行，新增 {report.added}，更新 {report.updated}，"
-         f"未变 {report.unchanged}，拒绝 {len(report.rejected)}"
-         + ("" if report.stored else "；未写入任何数据"))
+    _out(
+        f"{args.file}：共 {report.rows} 行，新增 {report.added}，更新 {report.updated}，"
+        f"未变 {report.unchanged}，拒绝 {len(report.rejected)}"
+        + ("" if report.stored else "；未写入任何数据")
+    )
     return 0 if report.stored and (not report.rejected or args.skip_bad) else 1
 
 
@@ -122,12 +127,16 @@ async def cmd_score(args: argparse.Namespace) -> int:
 
 
 def _explain(score: Any) -> str:
-    lines = [f"检查对象 {score.target_id}：等级 {score.tier}，最长间隔 {score.interval_days} 天，"
-             f"风险分 {score.points:g}（策略 {score.policy_version}）"]
+    lines = [
+        f"检查对象 {score.target_id}：等级 {score.tier}，最长间隔 {score.interval_days} 天，"
+        f"风险分 {score.points:g}（策略 {score.policy_version}）"
+    ]
     for factor in score.factors:
         records = "、".join(factor.records) or "—"
-        lines.append(f"  {factor.label}：{factor.points:g} 分；依据 {records}"
-                     + (f"；{factor.detail}" if factor.detail else ""))
+        lines.append(
+            f"  {factor.label}：{factor.points:g} 分；依据 {records}"
+            + (f"；{factor.detail}" if factor.detail else "")
+        )
     if score.lower_tier_hint:
         lines.append(f"  降级条件：{score.lower_tier_hint}")
     return "\n".join(lines)
@@ -136,9 +145,18 @@ def _explain(score: Any) -> str:
 def _format_scores(scores: Sequence[Any], fmt: str) -> str:
     if fmt == "json":
         return msgspec.json.encode(scores).decode()
-    rows = [[s.target_id, s.tier, s.interval_days, f"{s.points:g}", s.due_on.isoformat(),
-             s.must_visit or "", "; ".join(f"{f.code}={f.points:g}" for f in s.factors)]
-            for s in scores]
+    rows = [
+        [
+            s.target_id,
+            s.tier,
+            s.interval_days,
+            f"{s.points:g}",
+            s.due_on.isoformat(),
+            s.must_visit or "",
+            "; ".join(f"{f.code}={f.points:g}" for f in s.factors),
+        ]
+        for s in scores
+    ]
     header = ["target_id", "tier", "interval_days", "points", "due_on", "must_visit", "factors"]
     if fmt == "csv":
         buffer = io.StringIO()
@@ -154,16 +172,27 @@ async def cmd_roster(args: argparse.Namespace) -> int:
 
     async with Database(args.db) as db:
         if args.action == "generate":
-            roster_id = await rosters.generate(db, _policy(args), args.date, actor="cli",
-                                               seed=args.seed, redraw_reason=args.redraw_reason)
+            roster_id = await rosters.generate(
+                db,
+                _policy(args),
+                args.date,
+                actor="cli",
+                seed=args.seed,
+                redraw_reason=args.redraw_reason,
+            )
             shown = await rosters.show(db, args.date)
-            _out(f"已生成 {args.date} 检查计划（编号 {roster_id}），"
-                 f"{len(shown['assignments'])} 项任务，种子 {shown['seed']}")
+            _out(
+                f"已生成 {args.date} 检查计划（编号 {roster_id}），"
+                f"{len(shown['assignments'])} 项任务，种子 {shown['seed']}"
+            )
             return 0
         if args.action == "show":
             shown = await rosters.show(db, args.date)
-            _out(json.dumps(shown, ensure_ascii=False, indent=1) if args.format == "json"
-                 else _roster_table(shown))
+            _out(
+                json.dumps(shown, ensure_ascii=False, indent=1)
+                if args.format == "json"
+                else _roster_table(shown)
+            )
             return 0
         differences = await rosters.verify(db, args.date)
     if differences:
@@ -175,12 +204,17 @@ async def cmd_roster(args: argparse.Namespace) -> int:
 
 
 def _roster_table(shown: dict[str, Any]) -> str:
-    lines = [f"{shown['day']} 检查计划  种子 {shown['seed']}  策略 {shown['policy_version']}",
-             f"候选摘要 {shown['candidates_digest']}", f"检查员摘要 {shown['inspectors_digest']}"]
+    lines = [
+        f"{shown['day']} 检查计划  种子 {shown['seed']}  策略 {shown['policy_version']}",
+        f"候选摘要 {shown['candidates_digest']}",
+        f"检查员摘要 {shown['inspectors_digest']}",
+    ]
     for a in shown["assignments"]:
-        lines.append(f"{a['position']:>4} {a['target_id']:<16} {a['reason']:<12} "
-                     f"p={a['probability']:.4f} {a['inspector_a']}+{a['inspector_b']} "
-                     f"{a['target_name']}")
+        lines.append(
+            f"{a['position']:>4} {a['target_id']:<16} {a['reason']:<12} "
+            f"p={a['probability']:.4f} {a['inspector_a']}+{a['inspector_b']} "
+            f"{a['target_name']}"
+        )
     return "\n".join(lines)
 
 
@@ -196,9 +230,15 @@ async def cmd_user(args: argparse.Namespace) -> int:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     async with Database(args.db) as db, db.transaction() as tx:
-        await create_user(tx, args.username, password, args.role,
-                          enterprise_uscc=args.enterprise, inspector_id=args.inspector,
-                          actor="cli")
+        await create_user(
+            tx,
+            args.username,
+            password,
+            args.role,
+            enterprise_uscc=args.enterprise,
+            inspector_id=args.inspector,
+            actor="cli",
+        )
     _out(f"已添加用户 {args.username}（{args.role}）")
     return 0
 
@@ -231,7 +271,7 @@ async def cmd_checklist(args: argparse.Namespace) -> int:
         return 0
     answers = json.loads(Path(args.file).read_text(encoding="utf-8")).get("answers")
     if not isinstance(answers, dict):
-        _out(f"{args.file}：应为 {{\"answers\": {{项目: 值, ...}}}} 形式的 JSON")
+        _out(f'{args.file}：应为 {{"answers": {{项目: 值, ...}}}} 形式的 JSON')
         return 2
     try:
         result = judge(checklist, answers, standard=args.standard, on=args.date)
@@ -244,8 +284,12 @@ async def cmd_checklist(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, default=Path("./xuncha.db"),
-                        help="SQLite database file (default ./xuncha.db)")
+    common.add_argument(
+        "--db",
+        type=Path,
+        default=Path("./xuncha.db"),
+        help="SQLite database file (default ./xuncha.db)",
+    )
     parser = argparse.ArgumentParser(prog="xuncha", description="巡查：现场检查与差异化执法")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -260,8 +304,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     imp = sub.add_parser("import", parents=[common], help="import a register (CSV or XLSX)")
-    imp.add_argument("kind", choices=["enterprises", "targets", "whitelist", "complaints",
-                                      "violations", "inspections", "inspectors"])
+    imp.add_argument(
+        "kind",
+        choices=[
+            "enterprises",
+            "targets",
+            "whitelist",
+            "complaints",
+            "violations",
+            "inspections",
+            "inspectors",
+        ],
+    )
     imp.add_argument("file", type=Path)
     imp.add_argument("--map", type=Path, default=None, help="MAP.toml for other column names")
     imp.add_argument("--skip-bad", action="store_true", help="store the good rows anyway")
@@ -270,8 +324,12 @@ def build_parser() -> argparse.ArgumentParser:
     score = sub.add_parser("score", parents=[common], help="print tiers, intervals, factors")
     score.add_argument("--as-of", type=_day, default=None)
     score.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    score.add_argument("--explain", metavar="TARGET", default=None,
-                       help="every factor of one target, with its records")
+    score.add_argument(
+        "--explain",
+        metavar="TARGET",
+        default=None,
+        help="every factor of one target, with its records",
+    )
     score.set_defaults(handler=cmd_score)
 
     roster = sub.add_parser("roster", help="generate, show or verify a day's roster")
@@ -281,8 +339,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--date", type=_day, required=True)
         if action == "generate":
             p.add_argument("--seed", default=None, help="hex seed (default: a fresh random one)")
-            p.add_argument("--redraw-reason", default=None,
-                           help="replace the day's roster, keeping the old one")
+            p.add_argument(
+                "--redraw-reason",
+                default=None,
+                help="replace the day's roster, keeping the old one",
+            )
         if action == "show":
             p.add_argument("--format", choices=["table", "json"], default="table")
         p.set_defaults(handler=cmd_roster)
@@ -291,8 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_actions = user.add_subparsers(dest="action", required=True)
     add = user_actions.add_parser("add", parents=[common])
     add.add_argument("username")
-    add.add_argument("--role", required=True, choices=["admin", "leader", "inspector",
-                                                       "enterprise"])
+    add.add_argument(
+        "--role", required=True, choices=["admin", "leader", "inspector", "enterprise"]
+    )
     add.add_argument("--enterprise", metavar="USCC", default=None)
     add.add_argument("--inspector", metavar="ID", default=None)
     add.set_defaults(handler=cmd_user)

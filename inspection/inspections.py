@@ -81,13 +81,16 @@ async def _check_access(tx: Transaction, user: User, body: InspectionCreate) -> 
         raise ForbiddenError("检查人员只能为分配给自己的检查任务提交记录")
     row = await tx.fetchone(
         "SELECT target_id, inspector_a, inspector_b FROM assignments WHERE id = ?",
-        (body.assignment_id,))
+        (body.assignment_id,),
+    )
     if row is None or user.inspector_id not in (row["inspector_a"], row["inspector_b"]):
         raise ForbiddenError("该检查任务未分配给您")
     if row["target_id"] != body.target_id:
         raise ValidationError(
             f"检查任务 {body.assignment_id} 的检查对象是“{row['target_id']}”，"
-            f"收到“{body.target_id}”", field="target_id")
+            f"收到“{body.target_id}”",
+            field="target_id",
+        )
 
 
 async def create(db: Database, user: User, body: InspectionCreate) -> tuple[str, bool]:
@@ -108,24 +111,47 @@ async def create(db: Database, user: User, body: InspectionCreate) -> tuple[str,
             " body_sha256, photo_count, source, published, submitted_by, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'app', 1, ?, ?)"
             " ON CONFLICT (id) DO NOTHING",
-            (inspection_id, body.target_id, body.assignment_id, to_utc_text(body.inspected_at),
-             *await _pair(tx, user, body), checklist.id, checklist.version,
-             canonical(body.answers), judgement["verdict"], canonical(judgement), body.remark,
-             digest, user.username, utcnow()))
+            (
+                inspection_id,
+                body.target_id,
+                body.assignment_id,
+                to_utc_text(body.inspected_at),
+                *await _pair(tx, user, body),
+                checklist.id,
+                checklist.version,
+                canonical(body.answers),
+                judgement["verdict"],
+                canonical(judgement),
+                body.remark,
+                digest,
+                user.username,
+                utcnow(),
+            ),
+        )
         if cursor.rowcount == 0:
             stored = await tx.fetchval(
-                "SELECT body_sha256 FROM inspections WHERE id = ?", (inspection_id,))
+                "SELECT body_sha256 FROM inspections WHERE id = ?", (inspection_id,)
+            )
             if stored != digest:
                 raise ConflictError(f"检查记录 {inspection_id} 已存在且内容不同")
             return inspection_id, False
 
         await _expect_photos(tx, inspection_id, body.photos)
         await _follow_up(tx, inspection_id, body, judgement, user)
-        await audit.record(tx, user.username, "inspection.create", "inspection", inspection_id,
-                           {"target": body.target_id, "verdict": judgement["verdict"],
-                            "checklist": f"{checklist.id}@{checklist.version}",
-                            "body_sha256": digest,
-                            "photos": sorted(p.sha256 for p in body.photos)})
+        await audit.record(
+            tx,
+            user.username,
+            "inspection.create",
+            "inspection",
+            inspection_id,
+            {
+                "target": body.target_id,
+                "verdict": judgement["verdict"],
+                "checklist": f"{checklist.id}@{checklist.version}",
+                "body_sha256": digest,
+                "photos": sorted(p.sha256 for p in body.photos),
+            },
+        )
     logger.info("inspection %s of %s: %s", inspection_id, body.target_id, judgement["verdict"])
     return inspection_id, True
 
@@ -144,8 +170,9 @@ def _judge(checklist: Any, body: InspectionCreate) -> dict[str, Any]:
 
 async def _pair(tx: Transaction, user: User, body: InspectionCreate) -> tuple[str | None, ...]:
     if body.assignment_id is not None:
-        row = await tx.fetchone("SELECT inspector_a, inspector_b FROM assignments WHERE id = ?",
-                                (body.assignment_id,))
+        row = await tx.fetchone(
+            "SELECT inspector_a, inspector_b FROM assignments WHERE id = ?", (body.assignment_id,)
+        )
         if row is not None:
             return row["inspector_a"], row["inspector_b"]
     return user.inspector_id, None
@@ -154,11 +181,17 @@ async def _pair(tx: Transaction, user: User, body: InspectionCreate) -> tuple[st
 async def _expect_photos(tx: Transaction, inspection_id: str, photos: list[PhotoRef]) -> None:
     await tx.executemany(
         "INSERT OR IGNORE INTO expected_photos (inspection_id, sha256, item_key) VALUES (?, ?, ?)",
-        [(inspection_id, p.sha256, p.item_key) for p in photos])
+        [(inspection_id, p.sha256, p.item_key) for p in photos],
+    )
 
 
-async def _follow_up(tx: Transaction, inspection_id: str, body: InspectionCreate,
-                     judgement: dict[str, Any], user: User) -> None:
+async def _follow_up(
+    tx: Transaction,
+    inspection_id: str,
+    body: InspectionCreate,
+    judgement: dict[str, Any],
+    user: User,
+) -> None:
     """What a visit changes in the registers: violations, complaints, the assignment."""
     day = local_date(to_utc_text(body.inspected_at)).isoformat()
     for n, finding in enumerate(judgement.get("findings", []), start=1):
@@ -166,17 +199,27 @@ async def _follow_up(tx: Transaction, inspection_id: str, body: InspectionCreate
             await tx.execute(
                 "INSERT INTO violations (id, target_id, found_on, severity, description,"
                 " inspection_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (f"{inspection_id}-{n}", body.target_id, day, finding["severity"],
-                 finding["message"], inspection_id, utcnow()))
+                (
+                    f"{inspection_id}-{n}",
+                    body.target_id,
+                    day,
+                    finding["severity"],
+                    finding["message"],
+                    inspection_id,
+                    utcnow(),
+                ),
+            )
     if judgement["verdict"] in ("pass", "fail"):
         outcome = "substantiated" if judgement["verdict"] == "fail" else "unsubstantiated"
         await tx.execute(
             "UPDATE complaints SET status = ?, checked_on = ?"
             " WHERE target_id = ? AND status = 'pending' AND received_at <= ?",
-            (outcome, day, body.target_id, to_utc_text(body.inspected_at)))
+            (outcome, day, body.target_id, to_utc_text(body.inspected_at)),
+        )
     if body.assignment_id is not None:
-        await tx.execute("UPDATE assignments SET status = 'done' WHERE id = ?",
-                         (body.assignment_id,))
+        await tx.execute(
+            "UPDATE assignments SET status = 'done' WHERE id = ?", (body.assignment_id,)
+        )
 
 
 READ_SQL = """
@@ -190,17 +233,33 @@ async def read(db: Database, inspection_id: str, user: User | None) -> Inspectio
     row = await db.fetchone(READ_SQL, (inspection_id,))
     if row is None or not await may_see(db, row, user):
         raise NotFoundError(f"检查记录 {inspection_id} 不存在")
-    expected = [r[0] for r in await db.fetchall(
-        "SELECT sha256 FROM expected_photos WHERE inspection_id = ?", (inspection_id,))]
-    received = [r[0] for r in await db.fetchall(
-        "SELECT sha256 FROM photos WHERE inspection_id = ? ORDER BY id", (inspection_id,))]
+    expected = [
+        r[0]
+        for r in await db.fetchall(
+            "SELECT sha256 FROM expected_photos WHERE inspection_id = ?", (inspection_id,)
+        )
+    ]
+    received = [
+        r[0]
+        for r in await db.fetchall(
+            "SELECT sha256 FROM photos WHERE inspection_id = ? ORDER BY id", (inspection_id,)
+        )
+    ]
     return InspectionRead(
-        id=row["id"], target_id=row["target_id"], target_name=row["target_name"],
-        assignment_id=row["assignment_id"], inspected_at=row["inspected_at"],
-        checklist_id=row["checklist_id"], checklist_version=row["checklist_version"],
-        verdict=row["verdict"], judgement=msgspec.json.decode(row["judgement"]),
-        remark=row["remark"], photos_expected=len(expected), photos_received=received,
-        photos_complete=set(expected) <= set(received))
+        id=row["id"],
+        target_id=row["target_id"],
+        target_name=row["target_name"],
+        assignment_id=row["assignment_id"],
+        inspected_at=row["inspected_at"],
+        checklist_id=row["checklist_id"],
+        checklist_version=row["checklist_version"],
+        verdict=row["verdict"],
+        judgement=msgspec.json.decode(row["judgement"]),
+        remark=row["remark"],
+        photos_expected=len(expected),
+        photos_received=received,
+        photos_complete=set(expected) <= set(received),
+    )
 
 
 async def may_see(db: Database, row: Any, user: User | None) -> bool:

@@ -30,7 +30,8 @@ async def claim(db: Database, job: str, run_key: str) -> bool:
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "INSERT OR IGNORE INTO job_runs (job, run_key, started_at) VALUES (?, ?, ?)",
-            (job, run_key, utcnow()))
+            (job, run_key, utcnow()),
+        )
         return cursor.rowcount == 1
 
 
@@ -38,7 +39,8 @@ async def finish(db: Database, job: str, run_key: str, outcome: str) -> None:
     async with db.transaction() as tx:
         await tx.execute(
             "UPDATE job_runs SET finished_at = ?, outcome = ? WHERE job = ? AND run_key = ?",
-            (utcnow(), outcome, job, run_key))
+            (utcnow(), outcome, job, run_key),
+        )
 
 
 async def draw_tomorrow(db: Database, policy: Policy, *, now: datetime | None = None) -> str:
@@ -69,11 +71,19 @@ def start_scheduler(app: Any) -> AsyncIOScheduler:
     hour, minute = settings.roster_time
     scheduler = AsyncIOScheduler(timezone=LOCAL, event_loop=asyncio.get_running_loop())
     scheduler.add_job(
-        draw_tomorrow, CronTrigger(hour=hour, minute=minute, timezone=LOCAL),
-        args=[app.state.db, app.state.policy], id="draw_tomorrow", coalesce=True,
-        misfire_grace_time=3600, replace_existing=True)
+        draw_tomorrow,
+        CronTrigger(hour=hour, minute=minute, timezone=LOCAL),
+        args=[app.state.db, app.state.policy],
+        id="draw_tomorrow",
+        coalesce=True,
+        misfire_grace_time=3600,
+        replace_existing=True,
+    )
     scheduler.start()
-    logger.info("scheduler started: draw_tomorrow daily at %02d:%02d Asia/Shanghai (next %s)",
-                hour, minute, scheduler.get_job("draw_tomorrow").next_run_time)
+    logger.info(
+        "scheduler started: draw_tomorrow daily at %02d:%02d Asia/Shanghai (next %s)",
+        hour,
+        minute,
+        scheduler.get_job("draw_tomorrow").next_run_time,
+    )
     return scheduler
-

@@ -50,26 +50,41 @@ async def _inspectors_on_duty(db: Database, day: date) -> list[InspectorOnDuty]:
     for row in await db.fetchall("SELECT inspector_id, enterprise_uscc FROM conflicts"):
         conflicts.setdefault(row[0], []).append(row[1])
     rows = await db.fetchall(
-        "SELECT id, team, district FROM inspectors WHERE active = 1 ORDER BY id")
-    return [InspectorOnDuty(r["id"], r["team"], r["district"],
-                            tuple(sorted(conflicts.get(r["id"], ()))))
-            for r in rows]
+        "SELECT id, team, district FROM inspectors WHERE active = 1 ORDER BY id"
+    )
+    return [
+        InspectorOnDuty(
+            r["id"], r["team"], r["district"], tuple(sorted(conflicts.get(r["id"], ())))
+        )
+        for r in rows
+    ]
 
 
 async def build_inputs(db: Database, policy: Policy, day: date, seed: str) -> RosterInputs:
     """Score every target as of the day before and list who is on duty."""
     as_of = day - timedelta(days=1)
     facts = await load_facts(db, as_of)
-    places = {r["id"]: (r["latitude"], r["longitude"])
-              for r in await db.fetchall("SELECT id, latitude, longitude FROM targets")}
+    places = {
+        r["id"]: (r["latitude"], r["longitude"])
+        for r in await db.fetchall("SELECT id, latitude, longitude FROM targets")
+    }
     candidates = []
     for fact, score in zip(facts, score_all(facts, policy, as_of), strict=True):
         lat, lon = places.get(fact.target_id, (None, None))
-        candidates.append(Candidate(
-            target_id=fact.target_id, enterprise_uscc=fact.enterprise_uscc,
-            district=fact.district, kind=fact.kind, tier=score.tier, weight=score.weight,
-            must_visit=score.must_visit, avoid_inspectors=score.avoid_inspectors,
-            latitude=lat, longitude=lon))
+        candidates.append(
+            Candidate(
+                target_id=fact.target_id,
+                enterprise_uscc=fact.enterprise_uscc,
+                district=fact.district,
+                kind=fact.kind,
+                tier=score.tier,
+                weight=score.weight,
+                must_visit=score.must_visit,
+                avoid_inspectors=score.avoid_inspectors,
+                latitude=lat,
+                longitude=lon,
+            )
+        )
     inspectors = await _inspectors_on_duty(db, day)
     return RosterInputs(day, seed, as_of, policy, tuple(candidates), tuple(inspectors))
 
@@ -80,11 +95,19 @@ def run_draw(inputs: RosterInputs) -> DrawResult:
 
 async def current_roster_id(db: Database, day: date) -> int | None:
     return await db.fetchval(
-        "SELECT id FROM rosters WHERE day = ? AND superseded_at IS NULL", (day.isoformat(),))
+        "SELECT id FROM rosters WHERE day = ? AND superseded_at IS NULL", (day.isoformat(),)
+    )
 
 
-async def generate(db: Database, policy: Policy, day: date, *, actor: str,
-                   seed: str | None = None, redraw_reason: str | None = None) -> int:
+async def generate(
+    db: Database,
+    policy: Policy,
+    day: date,
+    *,
+    actor: str,
+    seed: str | None = None,
+    redraw_reason: str | None = None,
+) -> int:
     """Draw and store the roster for a local day; a redraw needs a reason and keeps the old one."""
     existing = await current_roster_id(db, day)
     if existing is not None and not redraw_reason:
@@ -97,17 +120,33 @@ async def generate(db: Database, policy: Policy, day: date, *, actor: str,
         if existing is not None:
             await tx.execute(
                 "UPDATE rosters SET superseded_at = ?, superseded_by = ?, supersede_reason = ?"
-                " WHERE id = ?", (utcnow(), actor, redraw_reason, existing))
+                " WHERE id = ?",
+                (utcnow(), actor, redraw_reason, existing),
+            )
         roster_id = await _store(tx, inputs, result, actor)
-        await audit.record(tx, actor, "roster.redraw" if existing else "roster.generate",
-                           "roster", str(roster_id), {
-                               "day": day.isoformat(), "seed": seed,
-                               "assignments": len(result.assignments),
-                               "candidates_digest": result.candidates_digest,
-                               "replaces": existing, "reason": redraw_reason})
-    logger.info("roster %s for %s: %d visits from %d candidates and %d inspectors",
-                roster_id, day, len(result.assignments), len(inputs.candidates),
-                len(inputs.inspectors))
+        await audit.record(
+            tx,
+            actor,
+            "roster.redraw" if existing else "roster.generate",
+            "roster",
+            str(roster_id),
+            {
+                "day": day.isoformat(),
+                "seed": seed,
+                "assignments": len(result.assignments),
+                "candidates_digest": result.candidates_digest,
+                "replaces": existing,
+                "reason": redraw_reason,
+            },
+        )
+    logger.info(
+        "roster %s for %s: %d visits from %d candidates and %d inspectors",
+        roster_id,
+        day,
+        len(result.assignments),
+        len(inputs.candidates),
+        len(inputs.inspectors),
+    )
     return roster_id
 
 
@@ -116,16 +155,38 @@ async def _store(tx: Transaction, inputs: RosterInputs, result: DrawResult, acto
         "INSERT INTO rosters (day, seed, policy_version, algorithm, as_of, capacity,"
         " candidates_digest, inspectors_digest, inputs, drawn, created_at, created_by)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (inputs.day.isoformat(), inputs.seed, inputs.policy.version, result.algorithm,
-         inputs.as_of.isoformat(), result.capacity, result.candidates_digest,
-         result.inspectors_digest, canonical(msgspec.to_builtins(inputs)),
-         canonical(msgspec.to_builtins(result.assignments)), utcnow(), actor))
+        (
+            inputs.day.isoformat(),
+            inputs.seed,
+            inputs.policy.version,
+            result.algorithm,
+            inputs.as_of.isoformat(),
+            result.capacity,
+            result.candidates_digest,
+            result.inspectors_digest,
+            canonical(msgspec.to_builtins(inputs)),
+            canonical(msgspec.to_builtins(result.assignments)),
+            utcnow(),
+            actor,
+        ),
+    )
     roster_id = int(cursor.lastrowid or 0)
     await tx.executemany(
         "INSERT INTO assignments (roster_id, position, target_id, inspector_a, inspector_b,"
         " reason, probability) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(roster_id, a.position, a.target_id, a.inspectors[0], a.inspectors[1], a.reason,
-          a.probability) for a in result.assignments])
+        [
+            (
+                roster_id,
+                a.position,
+                a.target_id,
+                a.inspectors[0],
+                a.inspectors[1],
+                a.reason,
+                a.probability,
+            )
+            for a in result.assignments
+        ],
+    )
     return roster_id
 
 
@@ -152,7 +213,9 @@ async def show(db: Database, day: date) -> dict[str, Any]:
         raise NotFoundError(f"{day} 尚无检查计划")
     row = await db.fetchone(
         "SELECT id, day, seed, policy_version, algorithm, as_of, capacity, candidates_digest,"
-        " inspectors_digest, created_at, created_by FROM rosters WHERE id = ?", (roster_id,))
+        " inspectors_digest, created_at, created_by FROM rosters WHERE id = ?",
+        (roster_id,),
+    )
     assert row is not None
     assignments = [dict(r) for r in await db.fetchall(ROSTER_SQL, (roster_id,))]
     return {**dict(row), "assignments": assignments}
@@ -162,7 +225,9 @@ async def verify(db: Database, day: date) -> list[Difference]:
     """Re-run the stored draw; an empty list means it re-draws identically."""
     row = await db.fetchone(
         "SELECT id, seed, day, candidates_digest, inspectors_digest, inputs, drawn"
-        " FROM rosters WHERE day = ? AND superseded_at IS NULL", (day.isoformat(),))
+        " FROM rosters WHERE day = ? AND superseded_at IS NULL",
+        (day.isoformat(),),
+    )
     if row is None:
         raise NotFoundError(f"{day} 尚无检查计划")
     inputs = msgspec.json.decode(row["inputs"], type=RosterInputs)
@@ -185,42 +250,62 @@ async def verify(db: Database, day: date) -> list[Difference]:
     return differences
 
 
-def _compare_assignments(stored: list[dict[str, Any]], redrawn: list[dict[str, Any]]
-                         ) -> list[Difference]:
+def _compare_assignments(
+    stored: list[dict[str, Any]], redrawn: list[dict[str, Any]]
+) -> list[Difference]:
     if len(stored) != len(redrawn):
         return [Difference("assignment count", str(len(stored)), str(len(redrawn)))]
-    return [Difference(f"assignment {a.get('position')}", canonical(a), canonical(b))
-            for a, b in zip(stored, redrawn, strict=True) if a != b]
+    pairs = [(canonical(a), canonical(b)) for a, b in zip(stored, redrawn, strict=True)]
+    return [Difference(f"assignment {n}", a, b) for n, (a, b) in enumerate(pairs, 1) if a != b]
 
 
-async def _compare_rows(db: Database, roster_id: int, drawn: list[dict[str, Any]]
-                        ) -> list[Difference]:
+async def _compare_rows(
+    db: Database, roster_id: int, drawn: list[dict[str, Any]]
+) -> list[Difference]:
     """Stored assignment rows must match the draw, except changes a leader recorded."""
-    changed = {r["assignment_id"]: json.loads(r["before"]) for r in await db.fetchall(
-        "SELECT c.assignment_id, c.before FROM assignment_changes c"
-        " JOIN assignments a ON a.id = c.assignment_id WHERE a.roster_id = ?"
-        " ORDER BY c.id DESC", (roster_id,))}
+    changed = {
+        r["assignment_id"]: json.loads(r["before"])
+        for r in await db.fetchall(
+            "SELECT c.assignment_id, c.before FROM assignment_changes c"
+            " JOIN assignments a ON a.id = c.assignment_id WHERE a.roster_id = ?"
+            " ORDER BY c.id DESC",
+            (roster_id,),
+        )
+    }
     by_position = {d["position"]: d for d in drawn}
     differences = []
     for row in await db.fetchall(
-            "SELECT id, position, target_id, inspector_a, inspector_b, reason, probability"
-            " FROM assignments WHERE roster_id = ? ORDER BY position", (roster_id,)):
+        "SELECT id, position, target_id, inspector_a, inspector_b, reason, probability"
+        " FROM assignments WHERE roster_id = ? ORDER BY position",
+        (roster_id,),
+    ):
         current = changed.get(row["id"], dict(row))
         expected = by_position.get(row["position"])
-        actual = {"position": row["position"], "target_id": current["target_id"],
-                  "inspectors": [current["inspector_a"], current["inspector_b"]],
-                  "reason": row["reason"], "probability": row["probability"]}
-        if expected is None or {k: expected[k] for k in actual} != actual:
-            differences.append(Difference(f"stored assignment {row['position']}",
-                                          canonical(actual), canonical(expected or {})))
-    if len(by_position) != len(await db.fetchall(
-            "SELECT 1 FROM assignments WHERE roster_id = ?", (roster_id,))):
+        actual = {
+            "position": row["position"],
+            "target_id": current["target_id"],
+            "inspectors": [current["inspector_a"], current["inspector_b"]],
+            "reason": row["reason"],
+            "probability": row["probability"],
+        }
+        if expected is None or canonical({k: expected[k] for k in actual}) != canonical(actual):
+            differences.append(
+                Difference(
+                    f"stored assignment {row['position']}",
+                    canonical(actual),
+                    canonical(expected or {}),
+                )
+            )
+    if len(by_position) != len(
+        await db.fetchall("SELECT 1 FROM assignments WHERE roster_id = ?", (roster_id,))
+    ):
         differences.append(Difference("stored assignment count", "", str(len(by_position))))
     return differences
 
 
-async def reassign(db: Database, assignment_id: int, *, inspector_a: str, inspector_b: str,
-                   reason: str, actor: str) -> None:
+async def reassign(
+    db: Database, assignment_id: int, *, inspector_a: str, inspector_b: str, reason: str, actor: str
+) -> None:
     """A leader's change of the pair for one visit; the reason is required and kept."""
     if not reason.strip():
         raise ValidationError("调整检查人员须填写理由", field="reason")
@@ -230,29 +315,45 @@ async def reassign(db: Database, assignment_id: int, *, inspector_a: str, inspec
         row = await tx.fetchone(
             "SELECT a.id, a.target_id, a.inspector_a, a.inspector_b, t.enterprise_uscc"
             " FROM assignments a JOIN targets t ON t.id = a.target_id WHERE a.id = ?",
-            (assignment_id,))
+            (assignment_id,),
+        )
         if row is None:
             raise NotFoundError(f"检查任务 {assignment_id} 不存在")
         for inspector in (inspector_a, inspector_b):
-            if not await tx.fetchval("SELECT 1 FROM inspectors WHERE id = ? AND active = 1",
-                                     (inspector,)):
+            if not await tx.fetchval(
+                "SELECT 1 FROM inspectors WHERE id = ? AND active = 1", (inspector,)
+            ):
                 raise ValidationError(f"检查员“{inspector}”不存在或未在岗", field="inspector")
             if await tx.fetchval(
-                    "SELECT 1 FROM conflicts WHERE inspector_id = ? AND enterprise_uscc = ?",
-                    (inspector, row["enterprise_uscc"])):
-                raise ValidationError(f"检查员“{inspector}”与该企业存在利益冲突，须回避",
-                                      field="inspector")
-        before = {"target_id": row["target_id"], "inspector_a": row["inspector_a"],
-                  "inspector_b": row["inspector_b"]}
+                "SELECT 1 FROM conflicts WHERE inspector_id = ? AND enterprise_uscc = ?",
+                (inspector, row["enterprise_uscc"]),
+            ):
+                raise ValidationError(
+                    f"检查员“{inspector}”与该企业存在利益冲突，须回避", field="inspector"
+                )
+        before = {
+            "target_id": row["target_id"],
+            "inspector_a": row["inspector_a"],
+            "inspector_b": row["inspector_b"],
+        }
         after = {**before, "inspector_a": inspector_a, "inspector_b": inspector_b}
-        await tx.execute("UPDATE assignments SET inspector_a = ?, inspector_b = ? WHERE id = ?",
-                         (inspector_a, inspector_b, assignment_id))
+        await tx.execute(
+            "UPDATE assignments SET inspector_a = ?, inspector_b = ? WHERE id = ?",
+            (inspector_a, inspector_b, assignment_id),
+        )
         await tx.execute(
             "INSERT INTO assignment_changes (assignment_id, changed_at, changed_by, reason,"
             " before, after) VALUES (?, ?, ?, ?, ?, ?)",
-            (assignment_id, utcnow(), actor, reason.strip(), canonical(before), canonical(after)))
-        await audit.record(tx, actor, "assignment.reassign", "assignment", str(assignment_id),
-                           {"before": before, "after": after, "reason": reason.strip()})
+            (assignment_id, utcnow(), actor, reason.strip(), canonical(before), canonical(after)),
+        )
+        await audit.record(
+            tx,
+            actor,
+            "assignment.reassign",
+            "assignment",
+            str(assignment_id),
+            {"before": before, "after": after, "reason": reason.strip()},
+        )
 
 
 async def assignments_for(db: Database, user: Any, day: date) -> list[dict[str, Any]]:

@@ -49,8 +49,10 @@ def _bool(value: str) -> bool:
 
 def _secret(value: str) -> str:
     if len(value) < 32:
-        raise ValueError("must be at least 32 characters (try: python -c "
-                         "'import secrets; print(secrets.token_hex(32))')")
+        raise ValueError(
+            "must be at least 32 characters (try: python -c "
+            "'import secrets; print(secrets.token_hex(32))')"
+        )
     return value
 
 
@@ -68,25 +70,48 @@ def _optional_path(value: str) -> Path | None:
 SETTINGS: tuple[Setting, ...] = (
     Setting("XUNCHA_DB", "./xuncha.db", "SQLite database file", _path),
     Setting("XUNCHA_MEDIA", "./media", "folder for photos and sessions; must be writable", _path),
-    Setting("XUNCHA_SECRET", None,
-            "secret for session cookies and CSRF tokens, at least 32 characters; required",
-            _secret),
-    Setting("XUNCHA_POLICY", "",
-            "scoring policy TOML file; empty uses the default shipped with scoring/",
-            _optional_path),
+    Setting(
+        "XUNCHA_SECRET",
+        None,
+        "secret for session cookies and CSRF tokens, at least 32 characters; required",
+        _secret,
+    ),
+    Setting(
+        "XUNCHA_POLICY",
+        "",
+        "scoring policy TOML file; empty uses the default shipped with scoring/",
+        _optional_path,
+    ),
     Setting("XUNCHA_PHOTO_MAX_BYTES", "26214400", "largest photo upload in bytes", _positive_int),
-    Setting("XUNCHA_PHOTO_MAX_PIXELS", "60000000",
-            "largest photo in pixels (width x height), checked before decoding", _positive_int),
-    Setting("XUNCHA_PHOTOS_PER_INSPECTION", "20", "most photos one inspection may hold",
-            _positive_int),
-    Setting("XUNCHA_PHOTO_FAR_METERS", "500",
-            "photos taken farther than this from the target are flagged", _positive_int),
-    Setting("XUNCHA_ROSTER_TIME", "18:00",
-            "local time (Asia/Shanghai) when tomorrow's roster is drawn", _clock),
+    Setting(
+        "XUNCHA_PHOTO_MAX_PIXELS",
+        "60000000",
+        "largest photo in pixels (width x height), checked before decoding",
+        _positive_int,
+    ),
+    Setting(
+        "XUNCHA_PHOTOS_PER_INSPECTION", "20", "most photos one inspection may hold", _positive_int
+    ),
+    Setting(
+        "XUNCHA_PHOTO_FAR_METERS",
+        "500",
+        "photos taken farther than this from the target are flagged",
+        _positive_int,
+    ),
+    Setting(
+        "XUNCHA_ROSTER_TIME",
+        "18:00",
+        "local time (Asia/Shanghai) when tomorrow's roster is drawn",
+        _clock,
+    ),
     Setting("XUNCHA_SCHEDULER", "true", "run the nightly jobs in this process", _bool),
     Setting("XUNCHA_TOKEN_HOURS", "12", "lifetime of API bearer tokens in hours", _positive_int),
-    Setting("XUNCHA_SECURE_COOKIES", "false",
-            "mark cookies Secure; turn on when served over HTTPS", _bool),
+    Setting(
+        "XUNCHA_SECURE_COOKIES",
+        "false",
+        "mark cookies Secure; turn on when served over HTTPS",
+        _bool,
+    ),
     Setting("XUNCHA_LOG_LEVEL", "INFO", "logging level", str.upper),
 )
 

@@ -70,31 +70,55 @@ async def _whitelist(db: Database, uscc: str, day: date) -> WhitelistStatus:
     row = await db.fetchone(
         "SELECT valid_from, valid_to, reason, revoked_on, revoked_reason FROM whitelist"
         " WHERE enterprise_uscc = ? AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1",
-        (uscc, day.isoformat()))
+        (uscc, day.isoformat()),
+    )
     if row is None:
         return WhitelistStatus(listed=False)
     revoked = row["revoked_on"] is not None and row["revoked_on"] <= day.isoformat()
     listed = not revoked and row["valid_to"] >= day.isoformat()
-    return WhitelistStatus(listed, row["valid_from"], row["valid_to"], row["reason"],
-                           row["revoked_on"], row["revoked_reason"])
+    return WhitelistStatus(
+        listed,
+        row["valid_from"],
+        row["valid_to"],
+        row["reason"],
+        row["revoked_on"],
+        row["revoked_reason"],
+    )
 
 
-async def enterprise_status(db: Database, policy: Policy, uscc: str, day: date
-                            ) -> EnterpriseStatus:
+async def enterprise_status(db: Database, policy: Policy, uscc: str, day: date) -> EnterpriseStatus:
     """Whitelist, each target's tier and why, and inspection results of one enterprise."""
-    row = await db.fetchone("SELECT uscc, name, district FROM enterprises WHERE uscc = ?",
-                            (uscc,))
+    row = await db.fetchone("SELECT uscc, name, district FROM enterprises WHERE uscc = ?", (uscc,))
     if row is None:
         raise NotFoundError(f"企业“{uscc}”不存在")
-    names = {r["id"]: r["name"] for r in await db.fetchall(
-        "SELECT id, name FROM targets WHERE enterprise_uscc = ? ORDER BY id", (uscc,))}
+    names = {
+        r["id"]: r["name"]
+        for r in await db.fetchall(
+            "SELECT id, name FROM targets WHERE enterprise_uscc = ? ORDER BY id", (uscc,)
+        )
+    }
     facts = [f for f in await load_facts(db, day) if f.target_id in names]
-    targets = [TargetStatus(s.target_id, names[s.target_id], f.kind, s.tier, s.points,
-                            s.factors, s.policy_version, s.lower_tier_hint)
-               for f, s in zip(facts, score_all(facts, policy, day), strict=True)]
-    return EnterpriseStatus(row["uscc"], row["name"], row["district"],
-                            await _whitelist(db, uscc, day), targets,
-                            await _results(db, "t.enterprise_uscc = ?", (uscc,), limit=50))
+    targets = [
+        TargetStatus(
+            s.target_id,
+            names[s.target_id],
+            f.kind,
+            s.tier,
+            s.points,
+            s.factors,
+            s.policy_version,
+            s.lower_tier_hint,
+        )
+        for f, s in zip(facts, score_all(facts, policy, day), strict=True)
+    ]
+    return EnterpriseStatus(
+        row["uscc"],
+        row["name"],
+        row["district"],
+        await _whitelist(db, uscc, day),
+        targets,
+        await _results(db, "t.enterprise_uscc = ?", (uscc,), limit=50),
+    )
 
 
 RESULTS_SQL = """
@@ -105,13 +129,21 @@ ORDER BY i.inspected_at DESC LIMIT ?
 """
 
 
-async def _results(db: Database, where: str, params: tuple[Any, ...], *, limit: int
-                   ) -> list[InspectionResult]:
+async def _results(
+    db: Database, where: str, params: tuple[Any, ...], *, limit: int
+) -> list[InspectionResult]:
     rows = await db.fetchall(RESULTS_SQL.format(where=where), (*params, limit))
-    return [InspectionResult(r["id"], r["target_id"], r["target_name"],
-                             local_text(r["inspected_at"]), r["verdict"],
-                             msgspec.json.decode(r["judgement"]).get("findings", []))
-            for r in rows]
+    return [
+        InspectionResult(
+            r["id"],
+            r["target_id"],
+            r["target_name"],
+            local_text(r["inspected_at"]),
+            r["verdict"],
+            msgspec.json.decode(r["judgement"]).get("findings", []),
+        )
+        for r in rows
+    ]
 
 
 class PublicResult(msgspec.Struct, frozen=True):
@@ -138,14 +170,24 @@ LIMIT :limit OFFSET :offset
 """
 
 
-async def public_results(db: Database, q: str = "", *, limit: int = 50, offset: int = 0
-                         ) -> list[PublicResult]:
+async def public_results(
+    db: Database, q: str = "", *, limit: int = 50, offset: int = 0
+) -> list[PublicResult]:
     """Published results (一公开), searchable by enterprise or target name or USCC."""
     q = q.strip()
-    rows = await db.fetchall(PUBLIC_SQL, {"q": q, "like": f"%{q}%", "limit": limit,
-                                          "offset": offset})
-    return [PublicResult(r["enterprise"], r["uscc"], r["target"], r["kind"], r["district"],
-                         local_text(r["inspected_at"], "%Y-%m-%d"), r["verdict"],
-                         [f["message"] for f in
-                          msgspec.json.decode(r["judgement"]).get("findings", [])])
-            for r in rows]
+    rows = await db.fetchall(
+        PUBLIC_SQL, {"q": q, "like": f"%{q}%", "limit": limit, "offset": offset}
+    )
+    return [
+        PublicResult(
+            r["enterprise"],
+            r["uscc"],
+            r["target"],
+            r["kind"],
+            r["district"],
+            local_text(r["inspected_at"], "%Y-%m-%d"),
+            r["verdict"],
+            [f["message"] for f in msgspec.json.decode(r["judgement"]).get("findings", [])],
+        )
+        for r in rows
+    ]

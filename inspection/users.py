@@ -35,28 +35,44 @@ def hash_password(password: str) -> str:
 
 
 def _user(row: object) -> User:
-    return User(row["id"], row["username"], row["role"],  # type: ignore[index]
-                row["enterprise_uscc"], row["inspector_id"])  # type: ignore[index]
+    return User(
+        row["id"],
+        row["username"],
+        row["role"],  # type: ignore[index]
+        row["enterprise_uscc"],
+        row["inspector_id"],
+    )  # type: ignore[index]
 
 
-async def create_user(tx: Transaction, username: str, password: str, role: str, *,
-                      enterprise_uscc: str | None = None, inspector_id: str | None = None,
-                      actor: str = "system", password_hash: str | None = None) -> int:
+async def create_user(
+    tx: Transaction,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    enterprise_uscc: str | None = None,
+    inspector_id: str | None = None,
+    actor: str = "system",
+    password_hash: str | None = None,
+) -> int:
     """Add a user inside the caller's transaction; refuses a taken name or bad role link."""
     if role not in ROLES:
         raise ValidationError(f"角色应为 {'、'.join(ROLES)} 之一，收到“{role}”", field="role")
     if password_hash is None and len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位，收到 {len(password)} 位",
-                              field="password")
+        raise ValidationError(
+            f"密码至少 {MIN_PASSWORD_LENGTH} 位，收到 {len(password)} 位", field="password"
+        )
     if role == "enterprise" and not enterprise_uscc:
         raise ValidationError("企业用户须指定 --enterprise 统一社会信用代码", field="enterprise")
     if role == "inspector" and not inspector_id:
         raise ValidationError("检查员用户须指定 --inspector 检查员编号", field="inspector")
     if enterprise_uscc and not await tx.fetchval(
-            "SELECT 1 FROM enterprises WHERE uscc = ?", (enterprise_uscc,)):
+        "SELECT 1 FROM enterprises WHERE uscc = ?", (enterprise_uscc,)
+    ):
         raise ValidationError(f"企业“{enterprise_uscc}”不在企业名录中", field="enterprise")
     if inspector_id and not await tx.fetchval(
-            "SELECT 1 FROM inspectors WHERE id = ?", (inspector_id,)):
+        "SELECT 1 FROM inspectors WHERE id = ?", (inspector_id,)
+    ):
         raise ValidationError(f"检查员“{inspector_id}”不在检查员名录中", field="inspector")
     if await tx.fetchval("SELECT 1 FROM users WHERE username = ?", (username,)):
         raise ConflictError(f"用户名“{username}”已存在")
@@ -64,12 +80,23 @@ async def create_user(tx: Transaction, username: str, password: str, role: str, 
     cursor = await tx.execute(
         "INSERT INTO users (username, password_hash, role, enterprise_uscc, inspector_id,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (username, password_hash or hash_password(password), role,
-         enterprise_uscc if role == "enterprise" else None,
-         inspector_id if role == "inspector" else None, utcnow()),
+        (
+            username,
+            password_hash or hash_password(password),
+            role,
+            enterprise_uscc if role == "enterprise" else None,
+            inspector_id if role == "inspector" else None,
+            utcnow(),
+        ),
     )
-    await audit.record(tx, actor, "user.add", "user", username,
-                       {"role": role, "enterprise": enterprise_uscc, "inspector": inspector_id})
+    await audit.record(
+        tx,
+        actor,
+        "user.add",
+        "user",
+        username,
+        {"role": role, "enterprise": enterprise_uscc, "inspector": inspector_id},
+    )
     return int(cursor.lastrowid or 0)
 
 
@@ -77,7 +104,9 @@ async def authenticate(db: Database, username: str, password: str) -> User | Non
     """The user when the password matches, else None (same answer for unknown names)."""
     row = await db.fetchone(
         "SELECT id, username, role, enterprise_uscc, inspector_id, password_hash"
-        " FROM users WHERE username = ? AND active = 1", (username,))
+        " FROM users WHERE username = ? AND active = 1",
+        (username,),
+    )
     if row is None:
         # Hash anyway so that timing does not reveal which names exist.
         _hasher.hash(password)
@@ -92,5 +121,7 @@ async def authenticate(db: Database, username: str, password: str) -> User | Non
 async def get_user(db: Database, user_id: int) -> User | None:
     row = await db.fetchone(
         "SELECT id, username, role, enterprise_uscc, inspector_id FROM users"
-        " WHERE id = ? AND active = 1", (user_id,))
+        " WHERE id = ? AND active = 1",
+        (user_id,),
+    )
     return None if row is None else _user(row)
