@@ -946,8 +946,9 @@ async def save_photo(
         and 422 when the inspection already has the maximum number of photos.
     """
     check_size(data, limits)
+    check_type(data)
     _check_client(client_position)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = await asyncio.to_thread(_sha256, data)
     existing = await get_photo(db, inspection_id, digest)
     if existing is not None:
         return existing
@@ -956,17 +957,18 @@ async def save_photo(
         raise NotFoundError(f"检查记录不存在：{inspection_id}", field="inspection_id")
     _check_count(visit["photo_count"], limits)
 
-    photo = await asyncio.to_thread(
-        process,
-        data,
-        limits=limits,
-        watermark=watermark,
-        font_path=font_path,
-        client_position=client_position,
-    )
-    facts = assess(photo.metadata, client_position, _place(visit), checks or PhotoChecks())
-    staged = await asyncio.to_thread(_stage, media_dir, data, photo)
+    staged: dict[str, Path] = {}
     try:
+        photo = await _process_and_stage(
+            media_dir,
+            data,
+            staged,
+            limits=limits,
+            watermark=watermark,
+            font_path=font_path,
+            client_position=client_position,
+        )
+        facts = assess(photo.metadata, client_position, _place(visit), checks or PhotoChecks())
         return await _commit(
             db,
             media_dir,
@@ -980,6 +982,42 @@ async def save_photo(
         )
     finally:
         _discard(staged.values())
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+async def _process_and_stage(
+    media_dir: Path,
+    data: bytes,
+    staged: dict[str, Path],
+    **options: Any,
+) -> ProcessedPhoto:
+    """Decode in one worker thread while another writes and syncs the original.
+
+    Every temporary file written is noted in ``staged``, for the caller to
+    remove, whatever fails.
+    """
+    results = await asyncio.gather(
+        asyncio.to_thread(_write_temp, media_dir, data, sync=True),
+        asyncio.to_thread(process, data, **options),
+        return_exceptions=True,
+    )
+    original, photo = results
+    if isinstance(original, Path):
+        staged["original"] = original
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    assert isinstance(photo, ProcessedPhoto)
+
+    rel_original, rel_display, rel_thumb = relative_paths(photo)
+    staged[rel_original] = staged.pop("original")
+    # Derivatives are remade from the original at need, so they skip the fsync.
+    for rel, content in ((rel_display, photo.display_jpeg), (rel_thumb, photo.thumb_jpeg)):
+        staged[rel] = await asyncio.to_thread(_write_temp, media_dir, content, sync=False)
+    return photo
 
 
 def _check_count(count: int, limits: PhotoLimits) -> None:
@@ -1000,28 +1038,21 @@ def _place(visit: Any) -> TargetPlace:
     return TargetPlace(visit["latitude"], visit["longitude"], visit["crs"], visit_at)
 
 
-def _stage(media_dir: Path, data: bytes, photo: ProcessedPhoto) -> dict[str, Path]:
-    """Write all three files under temporary names on the media directory's disk."""
+def _write_temp(media_dir: Path, content: bytes, *, sync: bool) -> Path:
+    """Write bytes under a fresh temporary name on the media directory's disk."""
     staging = media_dir / ".staging"
     staging.mkdir(parents=True, exist_ok=True)
-    staged: dict[str, Path] = {}
+    path = staging / f"{uuid.uuid4().hex}.part"
     try:
-        for rel, content in zip(
-            relative_paths(photo), (data, photo.display_jpeg, photo.thumb_jpeg), strict=True
-        ):
-            staged[rel] = staging / f"{uuid.uuid4().hex}.part"
-            _write_synced(staged[rel], content)
+        with open(path, "xb") as handle:
+            handle.write(content)
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
     except BaseException:
-        _discard(staged.values())
+        path.unlink(missing_ok=True)
         raise
-    return staged
-
-
-def _write_synced(path: Path, content: bytes) -> None:
-    with open(path, "xb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
+    return path
 
 
 def _discard(paths: Any) -> None:
@@ -1059,7 +1090,7 @@ async def _commit(
                 tx,
                 photo,
                 facts,
-                list(staged),
+                list(relative_paths(photo)),
                 inspection_id=inspection_id,
                 item_key=item_key,
                 uploaded_by=uploaded_by,
