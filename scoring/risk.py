@@ -42,16 +42,17 @@ For one target on day `as_of` (only records dated on or before `as_of` count):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import msgspec
 
-from scoring.policy import InherentRule, Lift, Policy, tier_rank
+from scoring.policy import TIER_CODES, InherentRule, Lift, Policy, tier_rank
 
 VERDICTS = ("pass", "fail", "void")
 COMPLAINT_STATUSES = ("pending", "substantiated", "unsubstantiated")
+_R = TypeVar("_R", "ViolationRecord", "ComplaintRecord", "InspectionRecord")
 SEVERITY_LABELS = {
     "critical": "严重",
     "serious": "较重",
@@ -137,6 +138,49 @@ class Score(msgspec.Struct, frozen=True):
         return (self.as_of - self.due_on).days
 
 
+class _Rule(NamedTuple):
+    """An inherent-hazard rule ready to apply, with its factor built once."""
+
+    rule: InherentRule
+    kinds: frozenset[str]
+    attribute: str | None
+    factor: Factor
+
+
+class _Compiled(NamedTuple):
+    """Per-policy lookups built once, because scoring runs for every target."""
+
+    policy: Policy
+    rank: dict[str, int]
+    rules: tuple[_Rule, ...]
+    never_inspected: Factor
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(policy: Policy) -> _Compiled:
+    cached = _COMPILED.get(id(policy))
+    if cached is not None and cached.policy is policy:
+        return cached
+    rules = tuple(
+        _Rule(rule, frozenset(rule.kinds),
+              rule.field.removeprefix("attributes.") if rule.field.startswith("attributes.")
+              else None,
+              Factor(rule.code, rule.label, 0.0, (), f"固有风险，至少 {rule.tier} 级"))
+        for rule in policy.inherent
+    )
+    factor = policy.roster.never_inspected_weight_factor
+    compiled = _Compiled(
+        policy=policy,
+        rank={t.code: i for i, t in enumerate(policy.tiers)},
+        rules=rules,
+        never_inspected=Factor("never_inspected", "从未检查", 0.0, (), f"抽查权重 × {factor:g}"),
+    )
+    _COMPILED[id(policy)] = compiled
+    return compiled
+
+
 class _History(NamedTuple):
     """A target's records dated on or before as_of, oldest first."""
 
@@ -164,7 +208,8 @@ def score_target(
 ) -> Score:
     """Score one target as of a day; previous_tiers are earlier computed tiers, newest first."""
     history = _history(facts, as_of)
-    assessment = _assess(history, facts, policy, as_of)
+    inherent = _inherent(facts, _compiled(policy))
+    assessment = _assess(history, inherent, policy, as_of)
     factors = list(assessment.factors)
 
     suspension = _suspension(facts, history, policy)
@@ -214,7 +259,7 @@ def _finish(
     weight = policy.tier(tier).weight
     if last is None:
         weight *= policy.roster.never_inspected_weight_factor
-        factors.append(_never_inspected_factor(policy))
+        factors.append(_compiled(policy).never_inspected)
 
     failed = last if last is not None and last.verdict == "fail" else None
     if failed is not None:
@@ -258,17 +303,23 @@ def _history(facts: TargetFacts, as_of: date) -> _History:
             raise ValueError(f"{where} 的检查记录 {i.id} 结论应为 "
                              f"{'/'.join(VERDICTS)} 之一，实际为 {i.verdict!r}")
 
-    complaints = sorted((c for c in facts.complaints if c.received_on <= as_of),
-                        key=lambda c: (c.received_on, c.id))
+    complaints = _sorted([c for c in facts.complaints if c.received_on <= as_of],
+                         lambda c: (c.received_on, c.id))
     return _History(
-        violations=sorted((v for v in facts.violations if v.found_on <= as_of),
-                          key=lambda v: (v.found_on, v.id)),
+        violations=_sorted([v for v in facts.violations if v.found_on <= as_of],
+                           lambda v: (v.found_on, v.id)),
         substantiated=[c for c in complaints if c.status == "substantiated"],
         pending=[c for c in complaints if c.status == "pending"],
-        visits=sorted((i for i in facts.inspections
-                       if i.inspected_on <= as_of and i.verdict != "void"),
-                      key=lambda i: (i.inspected_on, i.id)),
+        visits=_sorted([i for i in facts.inspections
+                        if i.inspected_on <= as_of and i.verdict != "void"],
+                       lambda i: (i.inspected_on, i.id)),
     )
+
+
+def _sorted(records: list[_R], key: Callable[[_R], tuple[date, str]]) -> list[_R]:
+    if len(records) > 1:
+        records.sort(key=key)
+    return records
 
 
 def _within(day: date, as_of: date, window_days: int) -> bool:
@@ -276,8 +327,9 @@ def _within(day: date, as_of: date, window_days: int) -> bool:
     return (as_of - day).days < window_days
 
 
-def _assess(history: _History, facts: TargetFacts, policy: Policy, day: date) -> _Assessment:
-    factors = _behaviour_factors(history, policy, day)
+def _assess(history: _History, inherent: list[_Rule], policy: Policy, day: date) -> _Assessment:
+    factors = _behaviour_factors(history, policy, day) if history.violations or \
+        history.substantiated else []
     points = round(sum(f.points for f in factors), 6)
     tier = _band(points, policy)
 
@@ -286,19 +338,25 @@ def _assess(history: _History, facts: TargetFacts, policy: Policy, day: date) ->
                               f"{len(records)} 条记录，至少 {lift.tier} 级"))
         tier = _higher(tier, lift.tier)
 
-    inherent = [rule for rule in policy.inherent if _matches(rule, facts)]
     for rule in inherent:
-        factors.append(Factor(rule.code, rule.label, 0.0, (), f"固有风险，至少 {rule.tier} 级"))
-        tier = _higher(tier, rule.tier)
-    return _Assessment(tier, points, factors, inherent)
+        factors.append(rule.factor)
+        tier = _higher(tier, rule.rule.tier)
+    return _Assessment(tier, points, factors, [r.rule for r in inherent])
+
+
+def _inherent(facts: TargetFacts, compiled: _Compiled) -> list[_Rule]:
+    return [r for r in compiled.rules if _matches(r, facts)]
 
 
 def _behaviour_factors(history: _History, policy: Policy, day: date) -> list[Factor]:
     factors = []
     window = policy.violation_window_days
+    by_severity: dict[str, list[str]] = {}
+    for v in history.violations:
+        if _within(v.found_on, day, window):
+            by_severity.setdefault(v.severity, []).append(v.id)
     for severity, label in SEVERITY_LABELS.items():
-        found = [v.id for v in history.violations
-                 if v.severity == severity and _within(v.found_on, day, window)]
+        found = by_severity.get(severity)
         if found:
             each = policy.severity_points[severity]
             factors.append(Factor(
@@ -338,15 +396,14 @@ def _lift_hits(history: _History, policy: Policy, day: date) -> list[tuple[Lift,
     return hits
 
 
-def _matches(rule: InherentRule, facts: TargetFacts) -> bool:
-    if rule.kinds and facts.kind not in rule.kinds:
+def _matches(compiled: _Rule, facts: TargetFacts) -> bool:
+    rule = compiled.rule
+    if compiled.kinds and facts.kind not in compiled.kinds:
         return False
-    if rule.field == "hazard":
-        value: Any = facts.hazard
-    elif rule.field == "kind":
-        value = facts.kind
+    if compiled.attribute is not None:
+        value: Any = facts.attributes.get(compiled.attribute)
     else:
-        value = facts.attributes.get(rule.field.removeprefix("attributes."))
+        value = facts.hazard if rule.field == "hazard" else facts.kind
 
     if rule.op == "in":
         return value in rule.value  # type: ignore[operator]
@@ -358,7 +415,7 @@ def _matches(rule: InherentRule, facts: TargetFacts) -> bool:
 
 
 def _higher(a: str, b: str) -> str:
-    return a if tier_rank(a) >= tier_rank(b) else b
+    return a if TIER_CODES.index(a) >= TIER_CODES.index(b) else b
 
 
 def _suspension(facts: TargetFacts, history: _History, policy: Policy) -> tuple[str, ...]:
@@ -391,11 +448,6 @@ def _hysteresis_factor(computed: str, tier: str, policy: Policy) -> Factor:
     n = policy.reviews_to_move_down
     return Factor("hysteresis", "降级需连续评定", 0.0, (),
                   f"本次评定为 {computed} 级；需连续 {n} 次评定低于 {tier} 级才降级")
-
-
-def _never_inspected_factor(policy: Policy) -> Factor:
-    factor = policy.roster.never_inspected_weight_factor
-    return Factor("never_inspected", "从未检查", 0.0, (), f"抽查权重 × {factor:g}")
 
 
 def _must_visit(
@@ -452,8 +504,9 @@ def _lower_tier_hint(
     if tier == "L":
         return _whitelist_hint(history, policy, as_of)
 
+    inherent = _inherent(facts, _compiled(policy))
     for day in _expiry_days(history, policy, as_of):
-        later = _assess(history, facts, policy, day)
+        later = _assess(history, inherent, policy, day)
         if tier_rank(later.tier) < tier_rank(tier):
             steps = policy.reviews_to_move_down
             suffix = f"（需连续 {steps} 次评定）" if steps > 1 else ""

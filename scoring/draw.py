@@ -1,0 +1,491 @@
+"""The daily roster draw: which targets are visited and by which pair.
+
+Anyone with the seed, the day, the policy and the two input lists can redo
+the draw with the steps below; no library random generator is used.
+
+Random numbers. `unit_random(seed, day, key)` is SHA-256 over the UTF-8
+bytes of f"{seed}|{day.isoformat()}|{key}"; the first 8 bytes of the digest
+are read as a big-endian unsigned 64-bit integer, its top 53 bits are kept
+(shift right by 11), and the result is (v + 0.5) / 2**53, a double strictly
+between 0 and 1. A target's number uses its id as the key; an inspector's
+uses "inspector:" + id; a pair's uses "pair:" + first id + "+" + second id
+(ids in sorted order). The systematic start `a` is the same construction over
+f"{seed}|{day.isoformat()}" alone.
+
+Inputs. Candidates are sorted by target id and inspectors by id (duplicates
+are an error), so the order they are given in does not matter. Their
+digests are SHA-256 over canonical JSON of the sorted list: one array of
+objects, keys sorted, no spaces, non-ASCII characters written as UTF-8, dates
+as YYYY-MM-DD, tuples as arrays, null for None. The bytes are those of
+`msgspec.json.encode(items, order="sorted")`; they equal Python's
+`json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`
+except for numbers that Python writes with an exponent (below 1e-4 or from
+1e16 in magnitude), which msgspec writes as e.g. 0.00001 or 1e16. Weights and
+coordinates never reach that range in practice.
+
+Pairs. Inspectors are sorted by (district, team, inspector number, id) and
+paired off in that order: 1st with 2nd, 3rd with 4th, and so on, so pairs
+are random but stay within a district and team where numbers allow; an odd
+inspector is left out. Pairs are then ordered by their pair number. Capacity
+is pairs × `visits_per_pair_per_day` unless given.
+
+Selection, in this order, each step taking only targets not yet taken:
+
+1. Event visits: candidates whose `must_visit` is complaint, reinspection or
+   watchlist, sorted by (reason in that order, tier from highest, due date
+   from earliest with none counting as the draw day, target number, id), the
+   first `capacity` of them. Probability 1.
+2. The reserved uniform share: n_u = floor(uniform_share × R + 0.5), with R
+   the capacity left after step 1.
+3. Overdue visits: candidates whose `must_visit` is overdue, in the same sort
+   order, at most R − n_u of them, so that a backlog of overdue targets can
+   never starve the untargeted share that keeps every target's chance above
+   zero. Probability 1. Must-visit targets left over stay in the pool below.
+4. Uniform: the n_u candidates with the smallest target numbers (ties by id),
+   each with probability n_u / N, N being the number of candidates left
+   after step 3 (all of them, with probability 1, when N <= n_u).
+5. Weighted (systematic PPS, Madow 1949) for the n remaining slots over the
+   N' candidates left after step 4: π_k = n·w_k / Σw; every unit with π_k >= 1
+   (up to a 1e-12 relative tolerance) is taken with π = 1 and the rest are
+   recomputed with n reduced by the number taken, until none exceeds 1. The
+   remaining units are sorted by (district, target number, id) for implicit
+   stratification, their π cumulated (C_0 = 0, the last sum set exactly to the
+   remaining n), and unit k is taken when ceil(C_k − a) > ceil(C_{k−1} − a),
+   i.e. when one of the points a, a+1, ... falls in [C_{k−1}, C_k). Each
+   stored probability is π_k, conditional on steps 1 to 4 having passed.
+
+Assignment. Visits are given to pairs in selection order (steps 1, 3, 4, 5).
+A pair may take a visit when it has slots left, no member declared a conflict
+with the target's enterprise, it is not excluded by the candidate's
+`avoid_inspectors` (policy `reinspection.avoid`: 'members' excludes any pair
+containing one of them, 'pair' only that exact pair), and it is not the pair
+of the target's last visit (`last_pair`). The first such pair in pair order
+among those with a member in the target's district is chosen, else the first
+such pair overall; a visit no pair may take is reported in `unassigned`.
+
+Routes. Each pair's visits start at its first visit (in selection order) that
+has coordinates and continue to the nearest unvisited one (ties by target
+id), using the equirectangular distance with cos(mean latitude) from its
+Taylor polynomial to x⁶, so only +, −, ×, ÷ are involved and every IEEE-754
+machine rounds identically; visits without coordinates follow in selection
+order. Positions number the visits 1, 2, ... pair by pair, in pair order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import NamedTuple, TypeVar
+
+import msgspec
+
+from scoring.policy import Policy, tier_rank
+from scoring.risk import Score, TargetFacts
+
+ALGORITHM = "xuncha-draw/1 sha256-unit must-do uniform-srs systematic-pps(district)"
+MUST_VISIT_ORDER = ("complaint", "reinspection", "watchlist", "overdue")
+REASONS = (*MUST_VISIT_ORDER, "random", "uniform")
+_TWO_53 = 9007199254740992.0
+_ENCODER = msgspec.json.Encoder(order="sorted")
+_CAP_TOLERANCE = 1e-12
+
+
+class Candidate(msgspec.Struct, frozen=True):
+    """A target that may be drawn, with its tier, weight and must-visit reason."""
+
+    target_id: str
+    enterprise_uscc: str | None
+    district: str
+    kind: str
+    tier: str
+    weight: float
+    must_visit: str | None = None
+    avoid_inspectors: tuple[str, ...] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    # Orders must-visit targets: the earlier, the sooner.
+    due_on: date | None = None
+    # The two inspectors of the last visit; never sent together again.
+    last_pair: tuple[str, ...] = ()
+
+
+class InspectorOnDuty(msgspec.Struct, frozen=True):
+    """An inspector working on the day; conflicts are enterprise USCCs."""
+
+    id: str
+    team: str
+    district: str
+    conflicts: tuple[str, ...] = ()
+
+
+_Item = TypeVar("_Item", "Candidate", "InspectorOnDuty")
+
+
+class DrawnAssignment(msgspec.Struct, frozen=True):
+    """One visit of the roster and the probability it was drawn with."""
+
+    position: int
+    target_id: str
+    inspectors: tuple[str, str]
+    reason: str
+    probability: float
+
+
+class DrawResult(msgspec.Struct, frozen=True):
+    """A drawn roster with what is needed to verify it."""
+
+    algorithm: str
+    capacity: int
+    assignments: tuple[DrawnAssignment, ...]
+    candidates_digest: str
+    inspectors_digest: str
+    # Must-visit targets beyond capacity (must-do order), then drawn targets no pair could take.
+    unassigned: tuple[str, ...]
+    day: date
+    seed: str
+    policy_version: str
+
+
+class _Pick(NamedTuple):
+    candidate: Candidate
+    reason: str
+    probability: float
+
+
+class _Pair(NamedTuple):
+    members: tuple[InspectorOnDuty, InspectorOnDuty]
+    ids: frozenset[str]
+    districts: frozenset[str]
+    conflicts: frozenset[str]
+
+
+def unit_random(seed: str, day: date, target_id: str) -> float:
+    """The uniform number in (0, 1) of a key for a seed and day (see module doc)."""
+    return _unit(f"{seed}|{day.isoformat()}|{target_id}")
+
+
+def _unit(text: str) -> float:
+    value = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 11
+    return (value + 0.5) / _TWO_53
+
+
+def canonical_json(items: Iterable[Candidate | InspectorOnDuty]) -> bytes:
+    """The canonical JSON array of the items, sorted by id (see module doc)."""
+    return _ENCODER.encode(sorted(items, key=_key))
+
+
+def digest(items: Iterable[Candidate | InspectorOnDuty]) -> str:
+    """SHA-256 (hex) of the canonical JSON of the items; independent of their order."""
+    return hashlib.sha256(canonical_json(items)).hexdigest()
+
+
+def capacity_for(inspectors: Sequence[InspectorOnDuty], policy: Policy) -> int:
+    """Visits the day's inspectors can make: pairs × visits per pair per day."""
+    return (len(inspectors) // 2) * policy.roster.visits_per_pair_per_day
+
+
+def candidate_from_score(
+    score: Score,
+    facts: TargetFacts,
+    *,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> Candidate:
+    """The draw's view of a scored target."""
+    visits = sorted((i for i in facts.inspections
+                     if i.inspected_on <= score.as_of and i.verdict != "void"),
+                    key=lambda i: (i.inspected_on, i.id))
+    last_pair = tuple(sorted(set(visits[-1].inspectors))) if visits else ()
+    return Candidate(
+        target_id=score.target_id,
+        enterprise_uscc=facts.enterprise_uscc,
+        district=facts.district,
+        kind=facts.kind,
+        tier=score.tier,
+        weight=score.weight,
+        must_visit=score.must_visit,
+        avoid_inspectors=score.avoid_inspectors,
+        latitude=latitude,
+        longitude=longitude,
+        due_on=score.due_on,
+        last_pair=last_pair if len(last_pair) == 2 else (),
+    )
+
+
+def inclusion_probabilities(weights: Sequence[float], n: int) -> list[float]:
+    """πps inclusion probabilities for a fixed sample size n, capped at 1 iteratively."""
+    size = len(weights)
+    if n <= 0:
+        return [0.0] * size
+    if n >= size:
+        return [1.0] * size
+
+    probabilities = [0.0] * size
+    active, left = list(range(size)), n
+    while left > 0:
+        total = math.fsum(weights[i] for i in active)
+        certain = {i for i in active if left * weights[i] >= total * (1 - _CAP_TOLERANCE)}
+        if not certain:
+            for i in active:
+                probabilities[i] = left * weights[i] / total
+            break
+        for i in certain:
+            probabilities[i] = 1.0
+        active = [i for i in active if i not in certain]
+        left -= len(certain)
+    return probabilities
+
+
+def draw(
+    day: date,
+    seed: str,
+    candidates: Sequence[Candidate],
+    inspectors: Sequence[InspectorOnDuty],
+    policy: Policy,
+    *,
+    capacity: int | None = None,
+) -> DrawResult:
+    """Draw the day's roster; the same inputs give the same roster, byte for byte."""
+    pool = _checked_candidates(candidates)
+    staff = _sorted_unique(inspectors, "检查人员")
+    if capacity is None:
+        capacity = capacity_for(staff, policy)
+    if capacity < 0:
+        raise ValueError(f"抽查容量应为不小于 0 的整数，实际为 {capacity}")
+
+    numbers = {c.target_id: unit_random(seed, day, c.target_id) for c in pool}
+    picks, backlog = _select(pool, numbers, capacity, seed, day, policy)
+    pairs = form_pairs(staff, seed, day)
+    by_pair, unpaired = _assign(picks, pairs, policy)
+
+    return DrawResult(
+        algorithm=ALGORITHM,
+        capacity=capacity,
+        assignments=_positions(pairs, by_pair),
+        candidates_digest=digest(pool),
+        inspectors_digest=digest(staff),
+        unassigned=(*backlog, *unpaired),
+        day=day,
+        seed=seed,
+        policy_version=policy.version,
+    )
+
+
+def _checked_candidates(candidates: Sequence[Candidate]) -> list[Candidate]:
+    pool = _sorted_unique(candidates, "检查对象")
+    for c in pool:
+        if not (math.isfinite(c.weight) and c.weight > 0):
+            raise ValueError(f"检查对象 {c.target_id} 的抽查权重应为正数，实际为 {c.weight!r}")
+        if c.must_visit is not None and c.must_visit not in MUST_VISIT_ORDER:
+            raise ValueError(f"检查对象 {c.target_id} 的必查原因应为 "
+                             f"{'/'.join(MUST_VISIT_ORDER)} 之一，实际为 {c.must_visit!r}")
+        tier_rank(c.tier)
+    return pool
+
+
+def _sorted_unique(items: Sequence[_Item], noun: str) -> list[_Item]:
+    keyed = sorted(((_key(i), i) for i in items), key=lambda pair: pair[0])
+    for (a, _), (b, _) in zip(keyed, keyed[1:], strict=False):
+        if a == b:
+            raise ValueError(f"{noun}编号重复：{a}")
+    if any(not k for k, _ in keyed):
+        raise ValueError(f"{noun}编号不能为空")
+    return [item for _, item in keyed]
+
+
+def _key(item: Candidate | InspectorOnDuty) -> str:
+    return item.target_id if isinstance(item, Candidate) else item.id
+
+
+def _select(
+    pool: list[Candidate],
+    numbers: dict[str, float],
+    capacity: int,
+    seed: str,
+    day: date,
+    policy: Policy,
+) -> tuple[list[_Pick], list[str]]:
+    """Steps 1 to 5 of the module doc; also the must-visit ids left over."""
+    def must_key(c: Candidate) -> tuple[int, int, int, float, str]:
+        due = (c.due_on or day).toordinal()
+        return (MUST_VISIT_ORDER.index(c.must_visit or ""), -tier_rank(c.tier), due,
+                numbers[c.target_id], c.target_id)
+
+    must = sorted((c for c in pool if c.must_visit), key=must_key)
+    events = [c for c in must if c.must_visit != "overdue"][:capacity]
+    left = capacity - len(events)
+    n_uniform = math.floor(policy.roster.uniform_share * left + 0.5)
+    overdue = [c for c in must if c.must_visit == "overdue"][: max(left - n_uniform, 0)]
+    picks = [_Pick(c, c.must_visit or "", 1.0) for c in (*events, *overdue)]
+    left -= len(overdue)
+
+    taken = {c.target_id for c in (*events, *overdue)}
+    rest = [c for c in pool if c.target_id not in taken]
+    uniform = _uniform(rest, numbers, min(n_uniform, left))
+    picks += uniform
+    left -= len(uniform)
+
+    taken |= {p.candidate.target_id for p in uniform}
+    rest = [c for c in rest if c.target_id not in taken]
+    start = _unit(f"{seed}|{day.isoformat()}")
+    picks += _systematic_pps(rest, numbers, min(left, len(rest)), start)
+
+    chosen = {p.candidate.target_id for p in picks}
+    backlog = [c.target_id for c in must if c.target_id not in chosen]
+    return picks, backlog
+
+
+def _uniform(rest: list[Candidate], numbers: dict[str, float], n: int) -> list[_Pick]:
+    if n <= 0 or not rest:
+        return []
+    probability = 1.0 if n >= len(rest) else n / len(rest)
+    ordered = sorted(rest, key=lambda c: (numbers[c.target_id], c.target_id))
+    return [_Pick(c, "uniform", probability) for c in ordered[:n]]
+
+
+def _systematic_pps(
+    rest: list[Candidate], numbers: dict[str, float], n: int, start: float
+) -> list[_Pick]:
+    if n <= 0:
+        return []
+    probabilities = inclusion_probabilities([c.weight for c in rest], n)
+    picks = [_Pick(c, "random", 1.0) for c, p in zip(rest, probabilities, strict=True)
+             if p >= 1.0]
+
+    others = sorted(
+        ((c, p) for c, p in zip(rest, probabilities, strict=True) if 0.0 < p < 1.0),
+        key=lambda cp: (cp[0].district, numbers[cp[0].target_id], cp[0].target_id),
+    )
+    remaining = n - len(picks)
+    cumulated, last = 0.0, len(others) - 1
+    for k, (candidate, probability) in enumerate(others):
+        low = cumulated
+        # The exact total keeps float drift from changing the sample size.
+        cumulated = float(remaining) if k == last else cumulated + probability
+        if math.ceil(cumulated - start) > math.ceil(low - start):
+            picks.append(_Pick(candidate, "random", probability))
+    return picks
+
+
+def form_pairs(
+    inspectors: Sequence[InspectorOnDuty], seed: str, day: date
+) -> list[tuple[InspectorOnDuty, InspectorOnDuty]]:
+    """The day's random pairs, within a district and team where numbers allow."""
+    staff = sorted(inspectors, key=lambda i: (
+        i.district, i.team, unit_random(seed, day, f"inspector:{i.id}"), i.id))
+    pairs = []
+    for a, b in zip(staff[0::2], staff[1::2], strict=False):
+        first, second = sorted((a, b), key=lambda i: i.id)
+        pairs.append((first, second))
+    return sorted(pairs, key=lambda p: (
+        unit_random(seed, day, f"pair:{p[0].id}+{p[1].id}"), p[0].id))
+
+
+def _assign(
+    picks: list[_Pick],
+    pairs: list[tuple[InspectorOnDuty, InspectorOnDuty]],
+    policy: Policy,
+) -> tuple[dict[int, list[_Pick]], list[str]]:
+    """Give each visit to the first eligible pair, preferring the target's district."""
+    info = [_pair_info(p) for p in pairs]
+    slots = [policy.roster.visits_per_pair_per_day] * len(pairs)
+    everywhere = list(range(len(pairs)))
+    local: dict[str, list[int]] = {}
+    for index, pair in enumerate(info):
+        for district in sorted(pair.districts):
+            local.setdefault(district, []).append(index)
+
+    by_pair: dict[int, list[_Pick]] = {}
+    unpaired = []
+    for pick in picks:
+        c = pick.candidate
+        options = (*local.get(c.district, ()), *everywhere)
+        index = next((i for i in options if _may_visit(info[i], c, policy)), None)
+        if index is None:
+            unpaired.append(c.target_id)
+            continue
+        by_pair.setdefault(index, []).append(pick)
+        slots[index] -= 1
+        if slots[index] == 0:
+            everywhere.remove(index)
+            for district in info[index].districts:
+                local[district].remove(index)
+    return by_pair, unpaired
+
+
+def _pair_info(pair: tuple[InspectorOnDuty, InspectorOnDuty]) -> _Pair:
+    return _Pair(
+        members=pair,
+        ids=frozenset(i.id for i in pair),
+        districts=frozenset(i.district for i in pair),
+        conflicts=frozenset(pair[0].conflicts) | frozenset(pair[1].conflicts),
+    )
+
+
+def _may_visit(pair: _Pair, c: Candidate, policy: Policy) -> bool:
+    if c.enterprise_uscc is not None and c.enterprise_uscc in pair.conflicts:
+        return False
+    if c.avoid_inspectors:
+        avoid = frozenset(c.avoid_inspectors)
+        if policy.reinspection.avoid == "members" and pair.ids & avoid:
+            return False
+        if pair.ids == avoid:
+            return False
+    return not (len(c.last_pair) == 2 and pair.ids == frozenset(c.last_pair))
+
+
+def _positions(
+    pairs: list[tuple[InspectorOnDuty, InspectorOnDuty]],
+    by_pair: dict[int, list[_Pick]],
+) -> tuple[DrawnAssignment, ...]:
+    assignments: list[DrawnAssignment] = []
+    for index in sorted(by_pair):
+        ids = (pairs[index][0].id, pairs[index][1].id)
+        for pick in _route(by_pair[index]):
+            assignments.append(DrawnAssignment(
+                position=len(assignments) + 1,
+                target_id=pick.candidate.target_id,
+                inspectors=ids,
+                reason=pick.reason,
+                probability=pick.probability,
+            ))
+    return tuple(assignments)
+
+
+def _route(visits: list[_Pick]) -> list[_Pick]:
+    """Nearest-neighbour order over the visits that have coordinates."""
+    points = {v.candidate.target_id: _point(v.candidate) for v in visits}
+    placed = [v for v in visits if points[v.candidate.target_id] is not None]
+    unplaced = [v for v in visits if points[v.candidate.target_id] is None]
+    if not placed:
+        return unplaced
+
+    route, left = [placed[0]], placed[1:]
+    while left:
+        here = points[route[-1].candidate.target_id]
+        left.sort(key=lambda v: (_distance(here, points[v.candidate.target_id]),
+                                 v.candidate.target_id))
+        route.append(left.pop(0))
+    return route + unplaced
+
+
+def _point(c: Candidate) -> tuple[float, float] | None:
+    if c.latitude is None or c.longitude is None:
+        return None
+    return c.latitude, c.longitude
+
+
+def _distance(a: tuple[float, float] | None, b: tuple[float, float] | None) -> float:
+    """Squared equirectangular distance in radians², from basic arithmetic only."""
+    if a is None or b is None:
+        return math.inf
+    to_rad = math.pi / 180
+    mean = (a[0] + b[0]) / 2 * to_rad
+    x2 = mean * mean
+    cos = 1 - x2 / 2 + x2 * x2 / 24 - x2 * x2 * x2 / 720
+    dx = (b[1] - a[1]) * to_rad * cos
+    dy = (b[0] - a[0]) * to_rad
+    return dx * dx + dy * dy
+
