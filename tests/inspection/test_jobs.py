@@ -1,0 +1,62 @@
+"""The nightly roster job, called with a fixed clock."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from inspection import jobs
+from inspection.db import Database
+from scoring.policy import load_policy
+from tests.inspection.city import seed
+
+# 18:00 in Xuchang on 3 December is 10:00 UTC; "tomorrow" is then the 4th.
+EVENING = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+# 23:30 UTC on the 3rd is already 07:30 on the 4th in Xuchang.
+LATE_UTC = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)
+
+
+async def test_draws_tomorrow_once(tmp_path: Path) -> None:
+    async with Database(tmp_path / "x.db") as db:
+        await seed(db)
+        policy = load_policy()
+        first = await jobs.draw_tomorrow(db, policy, now=EVENING)
+        second = await jobs.draw_tomorrow(db, policy, now=EVENING)
+        days = [r[0] for r in await db.fetchall("SELECT day FROM rosters")]
+    assert first.startswith("roster 1 drawn")
+    assert second == "claimed by another process"
+    assert days == ["2026-12-04"]
+
+
+async def test_tomorrow_is_a_local_day(tmp_path: Path) -> None:
+    async with Database(tmp_path / "x.db") as db:
+        await seed(db)
+        await jobs.draw_tomorrow(db, load_policy(), now=LATE_UTC)
+        assert await db.fetchval("SELECT day FROM rosters") == "2026-12-05"
+
+
+async def test_two_processes_race_and_one_draws(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    async with Database(path) as setup:
+        await seed(setup)
+    policy = load_policy()
+    async with Database(path) as one, Database(path) as two:
+        outcomes = await asyncio.gather(jobs.draw_tomorrow(one, policy, now=EVENING),
+                                        jobs.draw_tomorrow(two, policy, now=EVENING))
+        assert sorted(o.split(" ")[0] for o in outcomes) == ["claimed", "roster"]
+        assert await one.fetchval("SELECT COUNT(*) FROM rosters") == 1
+
+
+async def test_an_existing_roster_is_kept(tmp_path: Path) -> None:
+    async with Database(tmp_path / "x.db") as db:
+        await seed(db)
+        policy = load_policy()
+        from datetime import date
+
+        from inspection import rosters
+
+        await rosters.generate(db, policy, date(2026, 12, 4), actor="leader")
+        outcome = await jobs.draw_tomorrow(db, policy, now=EVENING)
+        assert outcome == "roster already exists"
+        assert await db.fetchval("SELECT COUNT(*) FROM rosters") == 1
