@@ -87,6 +87,8 @@ class KindSpec(msgspec.Struct, frozen=True):
 
 def as_text(value: Any, options: Options, warnings: list[str]) -> str:
     """Text as written; an integral number from Excel loses its '.0'."""
+    if type(value) is str:
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime | date):
@@ -279,8 +281,7 @@ def _datetime_match(match: re.Match[str]) -> datetime | None:
 
 def local_day(utc_iso: str) -> str:
     """The Asia/Shanghai day of a stored UTC timestamp."""
-    moment = datetime.strptime(utc_iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TZ).date().isoformat()
+    return datetime.fromisoformat(utc_iso).astimezone(LOCAL_TZ).date().isoformat()
 
 
 # ---- enumerations ----------------------------------------------------------
@@ -536,7 +537,7 @@ def _csv_table(path: Path, encoding: str | None) -> Table:
     if header is None:
         raise ValidationError(f"{path.name} 是空文件，第1行应为表头")
     # Excel shows one row per record, so a quoted line break stays one row.
-    rows = [(n, cells) for n, cells in enumerate(records, start=2) if any(c.strip() for c in cells)]
+    rows = [(n, cells) for n, cells in enumerate(records, start=2) if "".join(cells).strip()]
     return Table([h.strip() for h in header], rows)
 
 

@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 KINDS = ("enterprises", "targets", "whitelist", "complaints", "violations", "inspections",
          "inspectors")
 CHUNK = 500
+PLAIN = Options()
 SEVERITY_COUNTS = (("critical", "critical_count", "严重"), ("serious", "serious_count", "较重"),
                    ("minor", "minor_count", "轻微"))
 REF_EXPECTED = {
@@ -258,7 +259,6 @@ def _check_row(spec: KindSpec, rules: MapRules, fields: list[Field], options: Op
     notes: list[RowError] = []
     for field in fields:
         raw = _raw_value(field, header, cells)
-        shown = "" if raw is None else as_text(raw, options, [])
         if raw is None:
             if _required(field.column, rules):
                 errors.append(RowError(name, number, field.header, "", "必填，不能为空"))
@@ -268,8 +268,10 @@ def _check_row(spec: KindSpec, rules: MapRules, fields: list[Field], options: Op
         try:
             record[field.column.name] = field.column.parse(raw, options, warnings)
         except BadValue as bad:
-            errors.append(RowError(name, number, field.header, shown, bad.expected))
-        notes.extend(RowError(name, number, field.header, shown, w) for w in warnings)
+            errors.append(RowError(name, number, field.header, as_text(raw, PLAIN, []),
+                                   bad.expected))
+        notes.extend(RowError(name, number, field.header, as_text(raw, PLAIN, []), w)
+                     for w in warnings)
     errors.extend(_row_rules(spec, fields, record, number, name))
     return record, errors, notes
 
@@ -282,17 +284,17 @@ def _raw_value(field: Field, header: list[str], cells: list[Any]) -> Any:
     if _empty(raw):
         raw = field.constant
     if not _empty(raw) and field.values:
-        raw = field.values.get(as_text(raw, Options(), []), raw)
+        raw = field.values.get(as_text(raw, PLAIN, []), raw)
     if _empty(raw) and field.fallback is not None:
         raw = field.fallback.format_map(_source_texts(header, cells))
     if _empty(raw):
         return None
-    return f"{field.prefix}{as_text(raw, Options(), [])}" if field.prefix else raw
+    return f"{field.prefix}{as_text(raw, PLAIN, [])}" if field.prefix else raw
 
 
 def _source_texts(header: list[str], cells: list[Any]) -> dict[str, str]:
     padded = [*cells, *[None] * (len(header) - len(cells))]
-    texts = ["" if c is None else as_text(c, Options(), []) for c in padded]
+    texts = ["" if c is None else as_text(c, PLAIN, []) for c in padded]
     return dict(zip(header, texts, strict=False))
 
 
@@ -305,7 +307,9 @@ def _row_rules(spec: KindSpec, fields: list[Field], record: dict[str, Any], numb
     """Checks across columns of one row."""
     header = {f.column.name: f.header for f in fields}
     errors = []
-    if spec.kind == "targets" and record.get("kind") == "diesel_truck" and not record.get("plate"):
+    # A plate that failed its own check is already reported.
+    no_plate = "plate" not in header or record.get("plate", "bad") is None
+    if spec.kind == "targets" and record.get("kind") == "diesel_truck" and no_plate:
         errors.append(RowError(name, number, header.get("plate", "号牌号码"), "",
                                "柴油货车的号牌号码（必填）"))
     if spec.kind == "whitelist":
