@@ -310,7 +310,9 @@ def process(
     thumb = _fit(display, THUMB_LONG_SIDE)
     if watermark is not None:
         filled = complete_watermark(watermark, metadata, client_position)
-        display = draw_watermark(display, filled, _require_font(font_path))
+        # A small photo's thumbnail may be the display image itself: copy then.
+        in_place = thumb is not display
+        display = draw_watermark(display, filled, _require_font(font_path), in_place=in_place)
     width, height = _upright_size(header.size, orientation)
 
     return ProcessedPhoto(
@@ -663,7 +665,9 @@ def _require_font(font_path: Path | None) -> Path:
     return font_path
 
 
-def draw_watermark(image: Image.Image, watermark: Watermark, font_path: Path) -> Image.Image:
+def draw_watermark(
+    image: Image.Image, watermark: Watermark, font_path: Path, *, in_place: bool = False
+) -> Image.Image:
     """White lines on a darkened band across the bottom, sized to the image width."""
     lines = watermark_lines(watermark)
     size = max(10, min(round(image.width * 0.032), round(image.height * 0.3 / (len(lines) * 1.3))))
@@ -672,7 +676,7 @@ def draw_watermark(image: Image.Image, watermark: Watermark, font_path: Path) ->
     line_height = round(size * 1.3)
     band_top = image.height - len(lines) * line_height - margin
 
-    marked = image.copy()
+    marked = image if in_place else image.copy()
     band = marked.crop((0, band_top, image.width, image.height))
     marked.paste(band.point(lambda v: v * 45 // 100), (0, band_top))
     draw = ImageDraw.Draw(marked)

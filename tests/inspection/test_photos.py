@@ -543,3 +543,13 @@ def test_missing_font_names_the_debian_packages(
 def test_every_refusal_is_a_4xx() -> None:
     for error in (ValidationError, PayloadTooLargeError, UnsupportedMediaError):
         assert issubclass(error, XunchaError) and 400 <= error.status_code < 500
+
+
+def test_thumbnail_of_a_small_photo_carries_no_watermark(font: Path) -> None:
+    data = read("jpg/Canon_40D.jpg")  # 100 x 68: display and thumbnail are one size
+
+    plain = process(data, limits=LIMITS, watermark=None, font_path=font)
+    marked = process(data, limits=LIMITS, watermark=WATERMARK, font_path=font)
+
+    assert marked.thumb_jpeg == plain.thumb_jpeg
+    assert marked.display_jpeg != plain.display_jpeg
