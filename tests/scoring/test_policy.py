@@ -98,7 +98,8 @@ def test_missing_key_is_named(tmp_path: Path) -> None:
 
 
 def test_unknown_key_is_refused(tmp_path: Path) -> None:
-    path = write_variant(tmp_path, "[roster]\n", '[roster]\nsurprise = { value = 1, source = "x" }\n')
+    extra = '[roster]\nsurprise = { value = 1, source = "x" }\n'
+    path = write_variant(tmp_path, "[roster]\n", extra)
 
     with pytest.raises(PolicyError, match=r"未知的键 roster\.surprise"):
         load_policy(path)

@@ -84,8 +84,8 @@ def test_factor_lists_records_and_points() -> None:
 
 def test_complaints_count_only_when_substantiated() -> None:
     day = AS_OF - timedelta(days=3)
-    complaints = (ComplaintRecord("p", day, "pending"), ComplaintRecord("u", day, "unsubstantiated"),
-                  *substantiated(2))
+    complaints = (ComplaintRecord("p", day, "pending"),
+                  ComplaintRecord("u", day, "unsubstantiated"), *substantiated(2))
 
     score = score_target(facts(complaints=complaints), POLICY, AS_OF)
 
@@ -278,7 +278,9 @@ def test_lower_tier_hint_names_the_day_records_expire() -> None:
     score = score_target(target, POLICY, AS_OF)
 
     assert score.tier == "E"
-    assert score.lower_tier_hint == "2026-03-01 前无新的违法行为和属实投诉可降至 L 级（需连续 2 次评定）"
+    assert score.lower_tier_hint == (
+        "2026-03-01 前无新的违法行为和属实投诉可降至 L 级（需连续 2 次评定）"
+    )
 
 
 def test_lower_tier_hints_for_floor_whitelist_and_hysteresis() -> None:

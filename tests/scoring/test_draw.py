@@ -1,0 +1,337 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections import Counter
+from datetime import date, timedelta
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring.draw import (
+    Candidate,
+    DrawResult,
+    InspectorOnDuty,
+    candidate_from_score,
+    canonical_json,
+    capacity_for,
+    digest,
+    draw,
+    form_pairs,
+    inclusion_probabilities,
+    unit_random,
+)
+from scoring.policy import load_policy
+from scoring.risk import InspectionRecord, TargetFacts, score_target
+
+POLICY = load_policy()
+DAY = date(2025, 9, 2)
+SEED = "公开种子-2025-09-02"
+DISTRICTS = ("魏都区", "建安区", "东城区")
+TIERS = ("W", "L", "M", "E", "H")
+
+
+def candidates(n: int, *, must: str | None = None, must_count: int = 0) -> list[Candidate]:
+    out = []
+    for i in range(n):
+        tier = TIERS[i % len(TIERS)]
+        out.append(Candidate(
+            target_id=f"T{i:04d}", enterprise_uscc=f"E{i % 40:03d}",
+            district=DISTRICTS[i % 3], kind="restaurant", tier=tier,
+            weight=POLICY.tier(tier).weight,
+            must_visit=must if i < must_count else None,
+            latitude=34.0 + (i % 17) * 0.01, longitude=113.8 + (i % 13) * 0.01,
+            due_on=DAY - timedelta(days=i % 50),
+        ))
+    return out
+
+
+def inspectors(n: int, conflicts: dict[str, tuple[str, ...]] | None = None
+               ) -> list[InspectorOnDuty]:
+    conflicts = conflicts or {}
+    return [InspectorOnDuty(f"P{i:03d}", f"team{i % 4}", DISTRICTS[i % 3],
+                            conflicts.get(f"P{i:03d}", ()))
+            for i in range(n)]
+
+
+def run(cands: list[Candidate], staff: list[InspectorOnDuty], **kw: object) -> DrawResult:
+    return draw(DAY, SEED, cands, staff, POLICY, **kw)  # type: ignore[arg-type]
+
+
+def test_unit_random_is_the_documented_hash() -> None:
+    raw = hashlib.sha256(f"{SEED}|2025-09-02|T0001".encode()).digest()[:8]
+    expected = ((int.from_bytes(raw, "big") >> 11) + 0.5) / 2**53
+
+    assert unit_random(SEED, DAY, "T0001") == expected
+    assert 0 < expected < 1
+    assert unit_random(SEED, DAY + timedelta(days=1), "T0001") != expected
+
+
+def test_capacity_is_pairs_times_visits() -> None:
+    assert capacity_for(inspectors(7), POLICY) == 12
+    assert capacity_for(inspectors(1), POLICY) == 0
+
+
+def test_draw_fills_capacity_with_uniform_share_and_pps() -> None:
+    result = run(candidates(300), inspectors(10))
+
+    reasons = Counter(a.reason for a in result.assignments)
+    assert result.capacity == 20
+    assert len(result.assignments) == 20
+    assert reasons == {"uniform": 3, "random": 17}
+    assert [a.position for a in result.assignments] == list(range(1, 21))
+    assert len({a.target_id for a in result.assignments}) == 20
+    assert all(a.probability == pytest.approx(3 / 300)
+               for a in result.assignments if a.reason == "uniform")
+    assert result.unassigned == ()
+
+
+def test_each_pair_respects_the_daily_limit_and_is_two_people() -> None:
+    result = run(candidates(300), inspectors(11))
+
+    per_pair = Counter(a.inspectors for a in result.assignments)
+    assert max(per_pair.values()) <= POLICY.roster.visits_per_pair_per_day
+    assert all(a.inspectors[0] != a.inspectors[1] for a in result.assignments)
+    assert len(per_pair) == 5
+
+
+def test_pps_probabilities_match_inclusion_probabilities() -> None:
+    cands = candidates(120)
+    result = run(cands, inspectors(10))
+
+    uniform = {a.target_id for a in result.assignments if a.reason == "uniform"}
+    rest = [c for c in cands if c.target_id not in uniform]
+    expected = dict(zip([c.target_id for c in rest],
+                        inclusion_probabilities([c.weight for c in rest], 17), strict=True))
+    assert sum(expected.values()) == pytest.approx(17)
+    for a in result.assignments:
+        if a.reason == "random":
+            assert a.probability == pytest.approx(expected[a.target_id])
+
+
+def test_must_visit_comes_first_in_priority_order() -> None:
+    cands = candidates(100)
+    cands[5] = msgspec.structs.replace(cands[5], must_visit="overdue")
+    cands[6] = msgspec.structs.replace(cands[6], must_visit="watchlist", tier="X")
+    cands[7] = msgspec.structs.replace(cands[7], must_visit="reinspection")
+    cands[8] = msgspec.structs.replace(cands[8], must_visit="complaint")
+
+    result = run(cands, inspectors(4), capacity=3)
+
+    chosen = {a.target_id: (a.reason, a.probability) for a in result.assignments}
+    assert chosen == {"T0008": ("complaint", 1.0), "T0007": ("reinspection", 1.0),
+                      "T0006": ("watchlist", 1.0)}
+    assert result.unassigned == ("T0005",)
+
+
+def test_complaints_beyond_capacity_are_listed_unassigned() -> None:
+    result = run(candidates(60, must="complaint", must_count=30), inspectors(10))
+
+    assert Counter(a.reason for a in result.assignments) == {"complaint": 20}
+    assert len(result.unassigned) == 10
+    assert not set(result.unassigned) & {a.target_id for a in result.assignments}
+
+
+def test_overdue_backlog_keeps_the_uniform_share() -> None:
+    result = run(candidates(400, must="overdue", must_count=150), inspectors(10))
+
+    reasons = Counter(a.reason for a in result.assignments)
+    assert reasons["overdue"] == 17
+    assert reasons["uniform"] == 3
+    overdue = [a for a in result.assignments if a.reason == "overdue"]
+    tiers = {c.target_id: c.tier for c in candidates(400)}
+    drawn = sorted((tiers[a.target_id] for a in overdue), key="WLMEH".index, reverse=True)
+    assert drawn[0] == "H"
+
+
+def test_overdue_ordered_by_tier_then_days_overdue() -> None:
+    cands = [
+        Candidate("A", None, "魏都区", "restaurant", "M", 2, "overdue", due_on=DAY),
+        Candidate("B", None, "魏都区", "restaurant", "H", 8, "overdue", due_on=DAY),
+        Candidate("C", None, "魏都区", "restaurant", "M", 2, "overdue",
+                  due_on=DAY - timedelta(days=40)),
+    ]
+    policy = msgspec.structs.replace(
+        POLICY, roster=msgspec.structs.replace(POLICY.roster, uniform_share=0.0))
+
+    result = draw(DAY, SEED, cands, inspectors(2), policy, capacity=2)
+
+    assert {a.target_id for a in result.assignments} == {"B", "C"}
+    assert result.unassigned == ("A",)
+
+
+@pytest.mark.parametrize("seed", [f"s{i}" for i in range(25)])
+def test_reinspection_avoids_the_failing_inspectors(seed: str) -> None:
+    staff = inspectors(6)
+    failing = ("P000", "P003")
+    cands = [Candidate(f"R{i}", None, "魏都区", "restaurant", "E", 4, "reinspection",
+                       avoid_inspectors=failing) for i in range(4)]
+
+    result = draw(DAY, seed, cands, staff, POLICY)
+
+    assert len(result.assignments) + len(result.unassigned) == 4
+    for a in result.assignments:
+        assert not set(a.inspectors) & set(failing)
+
+
+def test_pair_policy_only_avoids_the_exact_pair() -> None:
+    policy = msgspec.structs.replace(
+        POLICY, reinspection=msgspec.structs.replace(POLICY.reinspection, avoid="pair"))
+    staff = inspectors(2)
+    pair = tuple(sorted(i.id for i in staff))
+    cands = [Candidate("R", None, "魏都区", "restaurant", "E", 4, "reinspection",
+                       avoid_inspectors=pair)]
+
+    assert draw(DAY, SEED, cands, staff, policy).unassigned == ("R",)
+    other = [msgspec.structs.replace(cands[0], avoid_inspectors=(pair[0], "P999"))]
+    assert len(draw(DAY, SEED, other, staff, policy).assignments) == 1
+    assert draw(DAY, SEED, other, staff, POLICY).unassigned == ("R",)
+
+
+@pytest.mark.parametrize("seed", [f"s{i}" for i in range(25)])
+def test_conflicted_inspectors_never_visit_that_enterprise(seed: str) -> None:
+    conflicts = {"P001": ("E001", "E002"), "P004": ("E003",), "P007": ("E001",)}
+    staff = inspectors(12, conflicts)
+    result = draw(DAY, seed, candidates(200), staff, POLICY)
+
+    enterprise = {c.target_id: c.enterprise_uscc for c in candidates(200)}
+    for a in result.assignments:
+        for inspector in a.inspectors:
+            assert enterprise[a.target_id] not in conflicts.get(inspector, ())
+
+
+def test_last_pair_is_never_sent_again() -> None:
+    staff = inspectors(2)
+    pair = tuple(sorted(i.id for i in staff))
+    cands = [Candidate("T", None, "魏都区", "restaurant", "M", 2, "overdue", last_pair=pair)]
+
+    assert draw(DAY, SEED, cands, staff, POLICY).unassigned == ("T",)
+    assert len(draw(DAY, SEED, cands, inspectors(4), POLICY).assignments) == 1
+
+
+def test_pairs_are_random_and_prefer_the_same_district() -> None:
+    staff = [InspectorOnDuty(f"P{i}", "t", DISTRICTS[i % 2], ()) for i in range(8)]
+
+    days = [form_pairs(staff, SEED, DAY + timedelta(days=k)) for k in range(10)]
+
+    assert all(len(pairs) == 4 for pairs in days)
+    assert all(a.district == b.district for pairs in days for a, b in pairs)
+    pairings = {frozenset(frozenset((a.id, b.id)) for a, b in pairs) for pairs in days}
+    assert len(pairings) > 1
+
+
+def test_same_input_and_seed_give_identical_result() -> None:
+    first = run(candidates(300), inspectors(10))
+    second = run(candidates(300), inspectors(10))
+
+    assert msgspec.json.encode(first) == msgspec.json.encode(second)
+
+
+def test_input_order_does_not_matter() -> None:
+    cands, staff = candidates(300), inspectors(10)
+    shuffled_c, shuffled_s = cands[:], staff[:]
+    random.Random(1).shuffle(shuffled_c)
+    random.Random(2).shuffle(shuffled_s)
+
+    assert msgspec.json.encode(run(cands, staff)) == msgspec.json.encode(
+        run(shuffled_c, shuffled_s))
+
+
+def test_other_seed_gives_another_draw() -> None:
+    a = run(candidates(300), inspectors(10))
+    b = draw(DAY, "another seed", candidates(300), inspectors(10), POLICY)
+
+    assert {x.target_id for x in a.assignments} != {x.target_id for x in b.assignments}
+
+
+def test_changed_input_changes_the_digest() -> None:
+    cands, staff = candidates(50), inspectors(6)
+    changed = [msgspec.structs.replace(cands[0], weight=3.0), *cands[1:]]
+    moved = [InspectorOnDuty("P000", "team0", "东城区", ()), *staff[1:]]
+
+    assert digest(cands) == digest(list(reversed(cands)))
+    assert digest(changed) != digest(cands)
+    assert digest(moved) != digest(staff)
+    assert run(changed, staff).candidates_digest != run(cands, staff).candidates_digest
+
+
+def test_canonical_json_matches_python_json() -> None:
+    cands = candidates(20)
+    as_python = json.dumps(sorted(msgspec.to_builtins(cands), key=lambda c: c["target_id"]),
+                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    assert canonical_json(reversed(cands)) == as_python.encode("utf-8")
+
+
+def test_whitelisted_targets_keep_a_chance() -> None:
+    cands = [Candidate(f"W{i}", None, "魏都区", "restaurant", "W", 0.5) for i in range(50)]
+    cands += [Candidate(f"H{i}", None, "魏都区", "restaurant", "H", 8.0) for i in range(50)]
+
+    result = run(cands, inspectors(10))
+
+    assert any(a.target_id.startswith("W") for a in result.assignments)
+    assert all(a.probability > 0 for a in result.assignments)
+
+
+def test_pair_visits_follow_a_nearest_neighbour_route() -> None:
+    cands = [Candidate(f"T{i}", None, "魏都区", "restaurant", "M", 2, None,
+                       latitude=34.0, longitude=113.80 + x)
+             for i, x in enumerate([0.30, 0.00, 0.20, 0.10])]
+    cands[1] = msgspec.structs.replace(cands[1], must_visit="complaint")
+
+    result = run(cands, inspectors(2))
+
+    assert [a.target_id for a in result.assignments] == ["T1", "T3", "T2", "T0"]
+
+
+def test_invalid_inputs_are_refused() -> None:
+    with pytest.raises(ValueError, match="重复"):
+        run(candidates(3) + candidates(1), inspectors(2))
+    with pytest.raises(ValueError, match="权重"):
+        run([msgspec.structs.replace(candidates(1)[0], weight=0.0)], inspectors(2))
+    with pytest.raises(ValueError, match="容量"):
+        run(candidates(3), inspectors(2), capacity=-1)
+
+
+def test_candidate_from_score_carries_the_draw_inputs() -> None:
+    facts = TargetFacts(
+        "T", "restaurant", "E1", "魏都区", "medium",
+        inspections=(InspectionRecord("F", DAY - timedelta(days=10), "fail", ("b", "a")),),
+    )
+    score = score_target(facts, POLICY, DAY)
+
+    candidate = candidate_from_score(score, facts, latitude=34.0, longitude=113.8)
+
+    assert (candidate.must_visit, candidate.avoid_inspectors) == ("reinspection", ("a", "b"))
+    assert candidate.last_pair == ("a", "b")
+    assert (candidate.weight, candidate.due_on) == (score.weight, score.due_on)
+
+
+# Properties -------------------------------------------------------------------
+
+weights = st.lists(st.floats(0.01, 100, allow_nan=False), min_size=1, max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(weights, st.integers(0, 70))
+def test_inclusion_probabilities_sum_to_the_sample_size(ws: list[float], n: int) -> None:
+    probabilities = inclusion_probabilities(ws, n)
+
+    assert sum(probabilities) == pytest.approx(min(n, len(ws)))
+    assert all(0 <= p <= 1 for p in probabilities)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(TIERS), min_size=1, max_size=120), st.integers(2, 30),
+       st.text(min_size=1, max_size=8))
+def test_draw_size_is_exact(tiers: list[str], staff: int, seed: str) -> None:
+    cands = [Candidate(f"T{i}", None, DISTRICTS[i % 3], "restaurant", t,
+                       POLICY.tier(t).weight) for i, t in enumerate(tiers)]
+
+    result = draw(DAY, seed, cands, inspectors(staff), POLICY)
+
+    assert len(result.assignments) == min(len(cands), capacity_for(inspectors(staff), POLICY))
+    assert result.unassigned == ()
