@@ -31,7 +31,7 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD，收到“{text}”") from None
 
 
-def _policy(args: argparse.Namespace) -> Any:
+def _policy(args: argparse.Namespace | None) -> Any:
     from inspection.settings import read_one
     from scoring.policy import load_policy
 
@@ -60,6 +60,7 @@ async def cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _load_demo_if_empty(path: Path) -> None:
+    from inspection import rosters
     from inspection.clock import local_today
     from inspection.demo import load_demo
 
@@ -68,6 +69,8 @@ async def _load_demo_if_empty(path: Path) -> None:
             _out(f"数据库 {path} 已有数据，未加载演示数据。")
             return
         summary = await load_demo(db, today=local_today())
+        # Inspectors who log in to the demo should find today's visits waiting.
+        await rosters.generate(db, _policy(None), local_today(), actor="demo")
     _out(summary.notice)
     _out(
         f"演示数据：{summary.enterprises} 家企业，{sum(summary.targets.values())} 个检查对象，"
