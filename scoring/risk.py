@@ -289,6 +289,26 @@ def _finish(
 
 
 def _history(facts: TargetFacts, as_of: date) -> _History:
+    _check_codes(facts)
+    violations = _sorted([v for v in facts.violations if v.found_on <= as_of],
+                         lambda v: (v.found_on, v.id)) if facts.violations else []
+    visits = _sorted([i for i in facts.inspections
+                      if i.inspected_on <= as_of and i.verdict != "void"],
+                     lambda i: (i.inspected_on, i.id)) if facts.inspections else []
+    if not facts.complaints:
+        return _History(violations, [], [], visits)
+
+    complaints = _sorted([c for c in facts.complaints if c.received_on <= as_of],
+                         lambda c: (c.received_on, c.id))
+    return _History(
+        violations=violations,
+        substantiated=[c for c in complaints if c.status == "substantiated"],
+        pending=[c for c in complaints if c.status == "pending"],
+        visits=visits,
+    )
+
+
+def _check_codes(facts: TargetFacts) -> None:
     where = f"检查对象 {facts.target_id}"
     for v in facts.violations:
         if v.severity not in SEVERITY_LABELS:
@@ -303,18 +323,6 @@ def _history(facts: TargetFacts, as_of: date) -> _History:
             raise ValueError(f"{where} 的检查记录 {i.id} 结论应为 "
                              f"{'/'.join(VERDICTS)} 之一，实际为 {i.verdict!r}")
 
-    complaints = _sorted([c for c in facts.complaints if c.received_on <= as_of],
-                         lambda c: (c.received_on, c.id))
-    return _History(
-        violations=_sorted([v for v in facts.violations if v.found_on <= as_of],
-                           lambda v: (v.found_on, v.id)),
-        substantiated=[c for c in complaints if c.status == "substantiated"],
-        pending=[c for c in complaints if c.status == "pending"],
-        visits=_sorted([i for i in facts.inspections
-                        if i.inspected_on <= as_of and i.verdict != "void"],
-                       lambda i: (i.inspected_on, i.id)),
-    )
-
 
 def _sorted(records: list[_R], key: Callable[[_R], tuple[date, str]]) -> list[_R]:
     if len(records) > 1:
@@ -328,11 +336,13 @@ def _within(day: date, as_of: date, window_days: int) -> bool:
 
 
 def _assess(history: _History, inherent: list[_Rule], policy: Policy, day: date) -> _Assessment:
-    factors = _behaviour_factors(history, policy, day) if history.violations or \
-        history.substantiated else []
+    if not (history.violations or history.substantiated):
+        # A clean record: no points and no lift, only inherent hazard can raise it.
+        return _clean_assessment(inherent)
+
+    factors = _behaviour_factors(history, policy, day)
     points = round(sum(f.points for f in factors), 6)
     tier = _band(points, policy)
-
     for lift, records in _lift_hits(history, policy, day):
         factors.append(Factor(lift.code, lift.label, 0.0, records,
                               f"{len(records)} 条记录，至少 {lift.tier} 级"))
@@ -342,6 +352,13 @@ def _assess(history: _History, inherent: list[_Rule], policy: Policy, day: date)
         factors.append(rule.factor)
         tier = _higher(tier, rule.rule.tier)
     return _Assessment(tier, points, factors, [r.rule for r in inherent])
+
+
+def _clean_assessment(inherent: list[_Rule]) -> _Assessment:
+    tier = "L"
+    for rule in inherent:
+        tier = _higher(tier, rule.rule.tier)
+    return _Assessment(tier, 0.0, [r.factor for r in inherent], [r.rule for r in inherent])
 
 
 def _inherent(facts: TargetFacts, compiled: _Compiled) -> list[_Rule]:
