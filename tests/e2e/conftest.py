@@ -74,7 +74,9 @@ def server(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps a loop running until it stops, which
+# would break the asyncio tests collected after this folder.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
