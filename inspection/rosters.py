@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from inspection import audit
+from inspection import audit, duty
 from inspection.audit import canonical
 from inspection.db import Database, Transaction, utcnow
 from inspection.errors import ConflictError, NotFoundError, ValidationError
@@ -46,9 +46,11 @@ class Difference(msgspec.Struct, frozen=True):
 
 
 async def _inspectors_on_duty(db: Database, day: date) -> list[InspectorOnDuty]:
+    """Active inspectors not recorded as absent on the day, with their conflicts."""
     conflicts: dict[str, list[str]] = {}
     for row in await db.fetchall("SELECT inspector_id, enterprise_uscc FROM conflicts"):
         conflicts.setdefault(row[0], []).append(row[1])
+    absent = await duty.absent_on(db, day)
     rows = await db.fetchall(
         "SELECT id, team, district FROM inspectors WHERE active = 1 ORDER BY id"
     )
@@ -57,6 +59,7 @@ async def _inspectors_on_duty(db: Database, day: date) -> list[InspectorOnDuty]:
             r["id"], r["team"], r["district"], tuple(sorted(conflicts.get(r["id"], ())))
         )
         for r in rows
+        if r["id"] not in absent
     ]
 
 
@@ -112,11 +115,16 @@ async def generate(
     existing = await current_roster_id(db, day)
     if existing is not None and not redraw_reason:
         raise ConflictError(f"{day} 的检查计划已存在（编号 {existing}）；重新抽取须说明理由")
-    seed = seed or secrets.token_hex(16)
+    holiday = await duty.holiday_name(db, day)
+    if holiday:
+        raise ValidationError(f"{day} 是{holiday}，不安排例行检查")
+    seed = await _seed_for(db, day, seed)
     inputs = await build_inputs(db, policy, day, seed)
     result = run_draw(inputs)
 
     async with db.transaction() as tx:
+        await duty.reveal_seed(tx, day)
+        await duty.commit_seed(tx, day + timedelta(days=1))
         if existing is not None:
             await tx.execute(
                 "UPDATE rosters SET superseded_at = ?, superseded_by = ?, supersede_reason = ?"
@@ -148,6 +156,27 @@ async def generate(
         len(inputs.inspectors),
     )
     return roster_id
+
+
+async def _seed_for(db: Database, day: date, given: str | None) -> str:
+    """The committed seed of the day; a given seed must match it, or makes the commitment."""
+    async with db.transaction() as tx:
+        committed = await duty.committed_seed(tx, day)
+        if committed is None:
+            seed = given or secrets.token_hex(16)
+            await tx.execute(
+                "INSERT INTO seed_commitments (day, seed_sha256, seed, committed_at)"
+                " VALUES (?, ?, ?, ?)",
+                (day.isoformat(), duty.seed_digest(seed), seed, utcnow()),
+            )
+            return seed
+    if given is not None and given != committed:
+        raise ValidationError(
+            f"{day} 的随机种子已事先承诺（SHA-256 {duty.seed_digest(committed)}），"
+            "不能改用其他种子",
+            field="seed",
+        )
+    return committed
 
 
 async def _store(tx: Transaction, inputs: RosterInputs, result: DrawResult, actor: str) -> int:

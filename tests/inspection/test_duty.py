@@ -1,0 +1,110 @@
+"""Seeds committed ahead, leave, holidays, alerts and the published draws."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from inspection import rosters
+from inspection.clock import local_today
+from scoring.policy import load_policy
+from tests.inspection.city import seed, token
+
+Client = AsyncTestClient[Litestar]
+DAY = date(2026, 12, 4)
+
+
+@pytest.fixture
+async def city(client: Client, app: Litestar) -> Client:
+    await seed(app.state.db)
+    return client
+
+
+async def test_drawing_a_day_commits_the_next_days_seed(city: Client, app: Litestar) -> None:
+    db = app.state.db
+    await rosters.generate(db, load_policy(), DAY, actor="t")
+    row = await db.fetchone("SELECT seed_sha256, seed, revealed_at FROM seed_commitments"
+                            " WHERE day = ?", ((DAY + timedelta(days=1)).isoformat(),))
+    assert row["revealed_at"] is None
+    assert hashlib.sha256(row["seed"].encode()).hexdigest() == row["seed_sha256"]
+
+    await rosters.generate(db, load_policy(), DAY + timedelta(days=1), actor="t")
+    used = await db.fetchval("SELECT seed FROM rosters WHERE day = ?",
+                             ((DAY + timedelta(days=1)).isoformat(),))
+    assert used == row["seed"]
+
+
+async def test_a_committed_seed_cannot_be_swapped(city: Client, app: Litestar) -> None:
+    db = app.state.db
+    await rosters.generate(db, load_policy(), DAY, actor="t")
+    with pytest.raises(Exception, match="事先承诺"):
+        await rosters.generate(db, load_policy(), DAY + timedelta(days=1), actor="t",
+                               seed="chosen-after-the-fact")
+
+
+async def test_an_inspector_on_leave_is_not_drawn(city: Client, app: Litestar) -> None:
+    leader = await token(city, "leader")
+    response = await city.post("/api/v1/inspectors/XC-001/absences", headers=leader, json={
+        "from_day": "2026-12-04", "to_day": "2026-12-04", "reason": "年假"})
+    assert response.status_code == 201
+    roster = (await city.post("/api/v1/rosters/2026-12-04", json={}, headers=leader)).json()
+    drawn = {i for a in roster["assignments"] for i in (a["inspector_a"], a["inspector_b"])}
+    assert "XC-001" not in drawn
+    assert roster["capacity"] == 4
+
+
+async def test_leave_needs_a_sane_range_and_a_known_inspector(city: Client) -> None:
+    leader = await token(city, "leader")
+    backwards = await city.post("/api/v1/inspectors/XC-001/absences", headers=leader, json={
+        "from_day": "2026-12-05", "to_day": "2026-12-04"})
+    assert backwards.status_code == 422
+    unknown = await city.post("/api/v1/inspectors/XC-999/absences", headers=leader, json={
+        "from_day": "2026-12-04", "to_day": "2026-12-04"})
+    assert unknown.status_code == 404
+
+
+async def test_no_roster_on_a_holiday(city: Client) -> None:
+    leader = await token(city, "leader")
+    await city.post("/api/v1/holidays", headers=leader,
+                    json={"day": "2027-01-01", "name": "元旦"})
+    refused = await city.post("/api/v1/rosters/2027-01-01", json={}, headers=leader)
+    assert refused.status_code == 422 and "元旦" in refused.json()["detail"]
+
+
+async def test_alert_levels_are_checked(city: Client) -> None:
+    leader = await token(city, "leader")
+    ok = await city.post("/api/v1/alerts", headers=leader, json={
+        "level": "orange", "from_day": "2026-12-04", "to_day": "2026-12-06"})
+    assert ok.status_code == 201
+    bad = await city.post("/api/v1/alerts", headers=leader, json={
+        "level": "purple", "from_day": "2026-12-04", "to_day": "2026-12-06"})
+    assert bad.status_code == 422 and "purple" in bad.json()["detail"]
+
+
+async def test_public_sees_past_draws_and_only_hashes_of_future_seeds(
+        city: Client, app: Litestar) -> None:
+    today = local_today()
+    await rosters.generate(app.state.db, load_policy(), today - timedelta(days=1), actor="t")
+    past = (await city.get("/api/v1/public/rosters")).json()
+    assert [d["day"] for d in past] == [(today - timedelta(days=1)).isoformat()]
+    assert past[0]["seed"] and past[0]["candidates_digest"] and len(past[0]["visits"]) == 3
+    assert "XC-00" not in str(past)
+    future = (await city.get("/api/v1/public/seed-commitments")).json()
+    assert [c["day"] for c in future] == [today.isoformat()]
+    assert set(future[0]) == {"day", "seed_sha256", "committed_at"}
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/api/v1/inspectors/XC-001/absences", {"from_day": "2026-12-04", "to_day": "2026-12-04"}),
+    ("/api/v1/holidays", {"day": "2027-01-01", "name": "元旦"}),
+    ("/api/v1/alerts", {"level": "red", "from_day": "2026-12-04", "to_day": "2026-12-04"}),
+])
+@pytest.mark.parametrize("who", ["insp1", "acme"])
+async def test_only_staff_manage_duty(city: Client, path: str, body: dict[str, str],
+                                      who: str) -> None:
+    response = await city.post(path, json=body, headers=await token(city, who))
+    assert response.status_code == 403
