@@ -1,0 +1,97 @@
+"""The ``xuncha`` command on real SQLite files."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from inspection.cli import main
+from inspection.db import Database
+from tests.inspection.city import seed
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "x.db"
+
+    async def fill() -> None:
+        async with Database(path) as database:
+            await seed(database)
+
+    asyncio.run(fill())
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    return code, capsys.readouterr().out
+
+
+def test_user_add_reads_the_password_from_stdin(db: Path, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("long-enough-pass\n"))
+    code, out = run(capsys, "user", "add", "zhang", "--role", "leader", "--db", str(db))
+    assert code == 0 and "zhang" in out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    code, out = run(capsys, "user", "add", "li", "--role", "leader", "--db", str(db))
+    assert code == 2 and "至少 8 位" in out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("long-enough-pass\n"))
+    code, out = run(capsys, "user", "add", "wang", "--role", "enterprise", "--db", str(db))
+    assert code == 2 and "--enterprise" in out
+
+
+def test_score_formats_and_explain(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "score", "--as-of", "2026-12-03", "--format", "json", "--db", str(db))
+    scores = json.loads(out)
+    assert code == 0 and {s["target_id"] for s in scores} == {"R-1", "R-2", "S-1"}
+    code, out = run(capsys, "score", "--as-of", "2026-12-03", "--format", "csv", "--db", str(db))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["target_id"] for r in rows] == ["R-1", "R-2", "S-1"] and "factors" in rows[0]
+    code, out = run(capsys, "score", "--explain", "R-1", "--as-of", "2026-12-03",
+                    "--db", str(db))
+    assert code == 0 and "检查对象 R-1" in out and "策略" in out
+    code, out = run(capsys, "score", "--explain", "NOPE", "--db", str(db))
+    assert code == 1 and "NOPE" in out
+
+
+def test_roster_generate_show_verify(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "roster", "generate", "--date", "2026-12-04", "--db", str(db))
+    assert code == 0 and "3 项任务" in out
+    code, out = run(capsys, "roster", "show", "--date", "2026-12-04", "--format", "json",
+                    "--db", str(db))
+    assert code == 0 and len(json.loads(out)["assignments"]) == 3
+    assert run(capsys, "roster", "verify", "--date", "2026-12-04", "--db", str(db))[0] == 0
+    code, out = run(capsys, "roster", "verify", "--date", "2026-12-09", "--db", str(db))
+    assert code == 2 and "尚无检查计划" in out
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE assignments SET inspector_b = 'XC-004' WHERE position = 1")
+    code, out = run(capsys, "roster", "verify", "--date", "2026-12-04", "--db", str(db))
+    assert code == 1 and "不一致" in out
+
+
+def test_audit_verify_names_the_first_broken_entry(db: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "audit", "verify", "--db", str(db))
+    assert code == 0 and "6 条记录" in out
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER audit_log_no_update")
+        conn.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 3")
+    code, out = run(capsys, "audit", "verify", "--db", str(db))
+    assert code == 1 and "第 3 条" in out
+
+
+def test_import_rejects_and_stores_nothing(db: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "enterprises.csv"
+    bad.write_text("统一社会信用代码,企业名称\n91411000MA47Q5XK3C,许昌清风\nNOT-A-USCC,坏行\n",
+                   encoding="utf-8")
+    code, out = run(capsys, "import", "enterprises", str(bad), "--db", str(db))
+    assert code == 1 and "第3行" in out and "未写入任何数据" in out
