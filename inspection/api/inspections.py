@@ -13,10 +13,9 @@ from litestar.response import File
 from inspection import inspections
 from inspection.api._common import db_of, user_of
 from inspection.auth import STAFF, current_user, require
-from inspection.clock import local_text
 from inspection.errors import NotFoundError, ValidationError
 from inspection.inspections import InspectionCreate, InspectionRead
-from inspection.photos import ClientPosition, PhotoLimits, Watermark, save_photo
+from inspection.photos import ClientPosition, PhotoChecks, PhotoLimits, Watermark, save_photo
 from inspection.users import User
 
 
@@ -48,23 +47,16 @@ def _limits(request: Request[Any, Any, Any]) -> PhotoLimits:
     )
 
 
-async def _watermark(
-    request: Request[Any, Any, Any], inspection_id: FromPath[str], position: ClientPosition | None
-) -> Watermark:
+async def _watermark(request: Request[Any, Any, Any], inspection_id: str) -> Watermark:
+    """Target and inspector from the record; time and place are left for the photo's EXIF
+    (then the browser's position) to fill, since they must say where the photo was taken."""
     row = await db_of(request).fetchone(
-        "SELECT i.inspected_at, i.inspector_a, t.name, t.latitude, t.longitude FROM inspections i"
-        " JOIN targets t ON t.id = i.target_id WHERE i.id = ?",
-        (inspection_id,),
-    )
+        "SELECT i.inspector_a, t.name FROM inspections i"
+        " JOIN targets t ON t.id = i.target_id WHERE i.id = ?", (inspection_id,))
     assert row is not None
-    lat, lon = (position.latitude, position.longitude) if position else (row[3], row[4])
-    place = f"{lat:.5f}N {lon:.5f}E" if lat is not None and lon is not None else "未知"
-    return Watermark(
-        taken_local=local_text(row[0]) + " (UTC+8)",
-        position=place,
-        target_name=row[2],
-        inspector_no=user_of(request).inspector_id or row[1] or "",
-    )
+    inspector = user_of(request).inspector_id or row["inspector_a"] or ""
+    return Watermark(taken_local="", position="", target_name=row["name"],
+                     inspector_no=inspector)
 
 
 def _position(
@@ -112,9 +104,10 @@ async def upload_photo(
         item_key=item_key,
         uploaded_by=user.username,
         client_position=position,
-        watermark=await _watermark(request, inspection_id, position),
+        watermark=await _watermark(request, inspection_id),
         limits=_limits(request),
         font_path=request.app.state.font,
+        checks=PhotoChecks(far_from_target_m=request.app.state.settings.photo_far_meters),
     )
     return Response(msgspec.to_builtins(saved), status_code=201 if saved.created else 200)
 
