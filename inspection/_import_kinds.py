@@ -465,8 +465,8 @@ INSPECTORS = KindSpec(
 SPECS = {s.kind: s for s in (ENTERPRISES, TARGETS, WHITELIST, COMPLAINTS, VIOLATIONS,
                              INSPECTIONS, INSPECTORS)}
 
-MAP_KEYS = ("columns", "values", "constants", "prefix", "fallback", "allow_missing_enterprise",
-            "date_format", "encoding", "sheet")
+MAP_KEYS = ("columns", "values", "patterns", "constants", "prefix", "fallback",
+            "allow_missing_enterprise", "date_format", "encoding", "sheet")
 
 
 class Table(msgspec.Struct):
@@ -481,6 +481,8 @@ class MapRules(msgspec.Struct, frozen=True):
 
     columns: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}
+    # Regular expression = our value, tried in order when `values` has no exact match.
+    patterns: dict[str, dict[str, str]] = {}
     constants: dict[str, str] = {}
     prefix: dict[str, str] = {}
     fallback: dict[str, str] = {}
@@ -598,20 +600,32 @@ def _check_section(section: dict[str, Any], spec: KindSpec, name: str) -> MapRul
     for key in ("constants", "prefix", "fallback"):
         for ours in _str_table(section, key, where):
             _known_column(ours, known, f"{where}.{key} 的键")
-    values = section.get("values", {})
-    if not isinstance(values, dict):
-        raise ValidationError(f"{where}.values 应为一张表（列名 = {{源值 = 值}}）")
-    for ours in values:
-        _known_column(ours, known, f"{where}.values 的键")
+    nested = {key: _nested_tables(section, key, known, where) for key in ("values", "patterns")}
+    for ours, table in nested["patterns"].items():
+        for pattern in table:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValidationError(
+                    f"{where}.patterns.{ours}：正则表达式“{pattern}”有误：{exc}") from None
     _check_scalars(section, where)
     plain = {k: _str_table(section, k, where) for k in ("columns", "constants", "prefix",
                                                           "fallback") if k in section}
     rules = MapRules(
-        **{k: v for k, v in section.items() if k not in ("values", *plain)}, **plain,
-        values={k: _str_table(values, k, f"{where}.values") for k in values},
-    )
+        **{k: v for k, v in section.items() if k not in (*nested, *plain)}, **plain, **nested)
     _check_options(rules, spec, where)
     return rules
+
+
+def _nested_tables(section: dict[str, Any], key: str, known: set[str],
+                   where: str) -> dict[str, dict[str, str]]:
+    """`values` or `patterns`: our column = {source text or pattern = our value}."""
+    tables = section.get(key, {})
+    if not isinstance(tables, dict):
+        raise ValidationError(f"{where}.{key} 应为一张表（列名 = {{源值 = 值}}）")
+    for ours in tables:
+        _known_column(ours, known, f"{where}.{key} 的键")
+    return {ours: _str_table(tables, ours, f"{where}.{key}") for ours in tables}
 
 
 def _str_table(section: dict[str, Any], key: str, where: str) -> dict[str, str]:

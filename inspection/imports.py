@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,7 @@ class Field(msgspec.Struct, frozen=True):
     fallback: str | None = None
     values: dict[str, str] = {}
     prefix: str = ""
+    patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
 
 
 class Parsed(msgspec.Struct):
@@ -206,8 +208,10 @@ def _field(column: Column, rules: MapRules, header: list[str], index: int | None
     if index is None and constant is None and fallback is None:
         return None
     shown = header[index] if index is not None else column.label
+    patterns = tuple((re.compile(p), value)
+                     for p, value in rules.patterns.get(column.name, {}).items())
     return Field(column, shown, index, constant, fallback,
-                 rules.values.get(column.name, {}), rules.prefix.get(column.name, ""))
+                 rules.values.get(column.name, {}), rules.prefix.get(column.name, ""), patterns)
 
 
 def _check_required(spec: KindSpec, rules: MapRules, fields: list[Field], name: str) -> None:
@@ -283,13 +287,24 @@ def _raw_value(field: Field, header: list[str], cells: list[Any]) -> Any:
         raw = cells[field.index]
     if _empty(raw):
         raw = field.constant
-    if not _empty(raw) and field.values:
-        raw = field.values.get(as_text(raw, PLAIN, []), raw)
+    if not _empty(raw) and (field.values or field.patterns):
+        raw = _mapped(field, raw)
     if _empty(raw) and field.fallback is not None:
         raw = field.fallback.format_map(_source_texts(header, cells))
     if _empty(raw):
         return None
     return f"{field.prefix}{as_text(raw, PLAIN, [])}" if field.prefix else raw
+
+
+def _mapped(field: Field, raw: Any) -> Any:
+    """The map's value for a cell: an exact `values` entry, else the first matching pattern."""
+    text = as_text(raw, PLAIN, [])
+    if text in field.values:
+        return field.values[text]
+    for pattern, value in field.patterns:
+        if pattern.search(text):
+            return value
+    return raw
 
 
 def _source_texts(header: list[str], cells: list[Any]) -> dict[str, str]:
