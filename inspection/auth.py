@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
@@ -52,7 +53,7 @@ async def revoke_token(db: Database, token: str) -> None:
 
 
 def bearer_token(headers: Any) -> str | None:
-    value = headers.get("authorization", "")
+    value = str(headers.get("authorization", ""))
     scheme, _, token = value.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
@@ -77,11 +78,8 @@ class XunchaAuthMiddleware(AbstractAuthenticationMiddleware):
                 raise NotAuthorizedException("令牌无效或已过期，请重新登录")
             return AuthenticationResult(user=user, auth=token)
 
-        user_id = (
-            connection.scope.get("session", {}).get(SESSION_USER_KEY)
-            if isinstance(connection.scope.get("session"), dict)
-            else None
-        )
+        session = connection.scope.get("session")
+        user_id = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
         user = None if user_id is None else await get_user(db, int(user_id))
         return AuthenticationResult(user=user, auth=None)
 
@@ -90,7 +88,7 @@ class BearerAwareCSRFMiddleware(CSRFMiddleware):
     """Litestar's CSRF check, skipped for bearer-token requests (see module docstring)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == ScopeType.HTTP:
             for name, value in scope["headers"]:
                 if name == b"authorization" and value[:7].lower() == b"bearer ":
                     await self.app(scope, receive, send)

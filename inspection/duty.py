@@ -46,7 +46,8 @@ async def commit_seed(tx: Transaction, day: date) -> str:
 
 async def committed_seed(tx: Transaction, day: date) -> str | None:
     """The day's committed seed, or None when it was never committed."""
-    return await tx.fetchval("SELECT seed FROM seed_commitments WHERE day = ?", (day.isoformat(),))
+    seed = await tx.fetchval("SELECT seed FROM seed_commitments WHERE day = ?", (day.isoformat(),))
+    return None if seed is None else str(seed)
 
 
 async def reveal_seed(tx: Transaction, day: date) -> None:
@@ -66,7 +67,8 @@ async def absent_on(db: Database, day: date) -> set[str]:
 
 
 async def holiday_name(db: Database, day: date) -> str | None:
-    return await db.fetchval("SELECT name FROM holidays WHERE day = ?", (day.isoformat(),))
+    name = await db.fetchval("SELECT name FROM holidays WHERE day = ?", (day.isoformat(),))
+    return None if name is None else str(name)
 
 
 async def alert_on(db: Database, day: date) -> str | None:

@@ -12,10 +12,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
-from inspection import rosters
+from inspection import corrective, rosters
 from inspection.clock import LOCAL, local_today
 from inspection.db import Database, utcnow
 from scoring.policy import Policy
@@ -65,6 +65,30 @@ async def draw_tomorrow(db: Database, policy: Policy, *, now: datetime | None = 
     return outcome
 
 
+async def mark_overdue(db: Database, *, now: datetime | None = None) -> str:
+    """Mark corrective actions past their deadline overdue, once per local day, and
+    notify the enterprise and the leaders; returns what happened, for the log."""
+    today = local_today(now)
+    key = today.isoformat()
+    if not await claim(db, "mark_overdue", key):
+        outcome = "claimed by another process"
+    else:
+        try:
+            marked = await corrective.mark_overdue(db, today, actor=JOB_ACTOR)
+        except Exception as exc:
+            logger.exception("marking corrective actions overdue on %s failed", today)
+            await finish(db, "mark_overdue", key, f"failed: {exc}")
+            raise
+        outcome = f"{len(marked)} corrective actions marked overdue"
+        await finish(db, "mark_overdue", key, outcome)
+    logger.info("job mark_overdue for %s: %s", today, outcome)
+    return outcome
+
+
+# Just after local midnight: an action is overdue from the day after its deadline.
+OVERDUE_TIME = (0, 5)
+
+
 def start_scheduler(app: Any) -> AsyncIOScheduler:
     """Start the in-process scheduler on the running loop (time zone Asia/Shanghai)."""
     settings = app.state.settings
@@ -79,11 +103,25 @@ def start_scheduler(app: Any) -> AsyncIOScheduler:
         misfire_grace_time=3600,
         replace_existing=True,
     )
+    scheduler.add_job(
+        mark_overdue,
+        CronTrigger(hour=OVERDUE_TIME[0], minute=OVERDUE_TIME[1], timezone=LOCAL),
+        args=[app.state.db],
+        id="mark_overdue",
+        coalesce=True,
+        misfire_grace_time=6 * 3600,
+        replace_existing=True,
+    )
     scheduler.start()
     logger.info(
         "scheduler started: draw_tomorrow daily at %02d:%02d Asia/Shanghai (next %s)",
         hour,
         minute,
         scheduler.get_job("draw_tomorrow").next_run_time,
+    )
+    logger.info(
+        "scheduler: mark_overdue daily at %02d:%02d Asia/Shanghai (next %s)",
+        *OVERDUE_TIME,
+        scheduler.get_job("mark_overdue").next_run_time,
     )
     return scheduler

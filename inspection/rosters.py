@@ -16,14 +16,14 @@ from typing import Any
 
 import msgspec
 
-from inspection import audit, duty
+from inspection import audit, corrective, duty
 from inspection.audit import canonical
 from inspection.db import Database, Transaction, utcnow
 from inspection.errors import ConflictError, NotFoundError, ValidationError
 from inspection.scores import load_facts
 from scoring.draw import Candidate, DrawResult, InspectorOnDuty, digest, draw
 from scoring.policy import Policy
-from scoring.risk import score_all
+from scoring.risk import Score, score_all
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ async def build_inputs(db: Database, policy: Policy, day: date, seed: str) -> Ro
     """Score every target as of the day before and list who is on duty."""
     as_of = day - timedelta(days=1)
     facts = await load_facts(db, as_of)
+    overdue_actions = await corrective.overdue_for_roster(db, as_of)
     places = {
         r["id"]: (r["latitude"], r["longitude"])
         for r in await db.fetchall("SELECT id, latitude, longitude FROM targets")
@@ -74,6 +75,7 @@ async def build_inputs(db: Database, policy: Policy, day: date, seed: str) -> Ro
     candidates = []
     for fact, score in zip(facts, score_all(facts, policy, as_of), strict=True):
         lat, lon = places.get(fact.target_id, (None, None))
+        must_visit, avoid = _with_overdue_action(score, overdue_actions.get(fact.target_id))
         candidates.append(
             Candidate(
                 target_id=fact.target_id,
@@ -82,8 +84,8 @@ async def build_inputs(db: Database, policy: Policy, day: date, seed: str) -> Ro
                 kind=fact.kind,
                 tier=score.tier,
                 weight=score.weight,
-                must_visit=score.must_visit,
-                avoid_inspectors=score.avoid_inspectors,
+                must_visit=must_visit,
+                avoid_inspectors=avoid,
                 latitude=lat,
                 longitude=lon,
             )
@@ -92,14 +94,26 @@ async def build_inputs(db: Database, policy: Policy, day: date, seed: str) -> Ro
     return RosterInputs(day, seed, as_of, policy, tuple(candidates), tuple(inspectors))
 
 
+def _with_overdue_action(
+    score: Score, found_by: tuple[str, ...] | None
+) -> tuple[str | None, tuple[str, ...]]:
+    """A target with a corrective action past its deadline is re-inspected, by others
+    than those who found it, unless a complaint or re-inspection visit already takes it."""
+    if found_by is None or score.must_visit in ("complaint", "reinspection"):
+        return score.must_visit, score.avoid_inspectors
+    return "reinspection", score.avoid_inspectors or found_by
+
+
 def run_draw(inputs: RosterInputs) -> DrawResult:
     return draw(inputs.day, inputs.seed, inputs.candidates, inputs.inspectors, inputs.policy)
 
 
 async def current_roster_id(db: Database, day: date) -> int | None:
-    return await db.fetchval(
+    """The id of the day's roster in force, or None when none is drawn."""
+    roster_id = await db.fetchval(
         "SELECT id FROM rosters WHERE day = ? AND superseded_at IS NULL", (day.isoformat(),)
     )
+    return None if roster_id is None else int(roster_id)
 
 
 async def generate(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import msgspec
 from argon2 import PasswordHasher
@@ -34,14 +35,10 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _user(row: object) -> User:
+def _user(row: sqlite3.Row) -> User:
     return User(
-        row["id"],
-        row["username"],
-        row["role"],  # type: ignore[index]
-        row["enterprise_uscc"],
-        row["inspector_id"],
-    )  # type: ignore[index]
+        row["id"], row["username"], row["role"], row["enterprise_uscc"], row["inspector_id"]
+    )
 
 
 async def create_user(
