@@ -72,7 +72,7 @@ def test_roster_generate_show_verify(db: Path, capsys: pytest.CaptureFixture[str
     assert code == 2 and "尚无检查计划" in out
 
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE assignments SET inspector_b = 'XC-004' WHERE position = 1")
+        conn.execute("UPDATE assignments SET inspector_b = 'XC-TAMPERED' WHERE position = 1")
     code, out = run(capsys, "roster", "verify", "--date", "2026-12-04", "--db", str(db))
     assert code == 1 and "不一致" in out
 
