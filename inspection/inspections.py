@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import msgspec
 
 from checklists import judge, load_checklist
-from inspection import audit
+from inspection import audit, corrective
 from inspection.audit import canonical
 from inspection.clock import local_date, to_utc_text
 from inspection.db import Database, Transaction, utcnow
@@ -192,7 +192,8 @@ async def _follow_up(
     judgement: dict[str, Any],
     user: User,
 ) -> None:
-    """What a visit changes in the registers: violations, complaints, the assignment."""
+    """What a visit changes in the registers: violations, complaints, the assignment,
+    corrective actions."""
     day = local_date(to_utc_text(body.inspected_at)).isoformat()
     for n, finding in enumerate(judgement.get("findings", []), start=1):
         if finding["severity"] in SEVERITIES_THAT_ARE_VIOLATIONS:
@@ -220,6 +221,14 @@ async def _follow_up(
         await tx.execute(
             "UPDATE assignments SET status = 'done' WHERE id = ?", (body.assignment_id,)
         )
+    await corrective.follow_up(
+        tx,
+        inspection_id=inspection_id,
+        target_id=body.target_id,
+        inspected_at=to_utc_text(body.inspected_at),
+        judgement=judgement,
+        actor=user.username,
+    )
 
 
 READ_SQL = """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inspection.api import auth, duty, inspections, public, rosters, scores
+from inspection.api import auth, corrective, duty, inspections, public, rosters, scores
 
 ROUTES = [*auth.ROUTES, *rosters.ROUTES, *inspections.ROUTES, *scores.ROUTES, *public.ROUTES,
-          *duty.ROUTES]
+          *duty.ROUTES, *corrective.ROUTES]
