@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
-from litestar import Litestar, Request, get, post
+from litestar import Litestar, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from checklists import load_checklist
-from inspection import inspections, labels, rosters, status
+from checklists.model import Item
+from inspection import dashboard, exports, inspections, labels, rosters, status
 from inspection.api._common import db_of, parse_day, user_of
 from inspection.api.auth import login_limit
 from inspection.auth import SESSION_USER_KEY, STAFF, current_user, require
 from inspection.clock import local_text, local_today
-from inspection.errors import NotFoundError
+from inspection.errors import NotFoundError, ValidationError
 from inspection.users import authenticate
 
+STATIC = Path(__file__).resolve().parent.parent / "frontend" / "static"
 HOME = {"admin": "/leader/roster", "leader": "/leader/roster", "inspector": "/inspector"}
 
 
@@ -78,6 +83,35 @@ async def logout(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect("/login", status_code=303)
 
 
+@get("/sw.js", include_in_schema=False)
+async def service_worker() -> Response[bytes]:
+    """The field app's service worker, from the root so its scope covers every page."""
+    return Response(
+        (STATIC / "sw.js").read_bytes(),
+        media_type="text/javascript",
+        headers={"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"},
+    )
+
+
+def range_text(item: Item) -> str:
+    """The plausible range of a reading, said plainly: “合理范围 0–5 级”."""
+    unit = f" {item.unit}" if item.unit else ""
+    low, high = (f"{v:g}" if v is not None else None for v in (item.min, item.max))
+    if low is not None and high is not None:
+        return f"合理范围 {low}–{high}{unit}"
+    if low is not None:
+        return f"应不小于 {low}{unit}"
+    if high is not None:
+        return f"应不大于 {high}{unit}"
+    return f"单位：{item.unit}" if item.unit else ""
+
+
+def _script_json(value: Any) -> str:
+    # Inside <script> nothing is unescaped, so "</script>" in a label must never appear.
+    text = json.dumps(msgspec.to_builtins(value), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 @get("/inspector", guards=[require("inspector", *STAFF)], include_in_schema=False)
 async def inspector_home(
     request: Request[Any, Any, Any], date: FromQuery[str | None] = None
@@ -118,7 +152,7 @@ async def checklist_page(request: Request[Any, Any, Any], assignment_id: FromPat
             "a": dict(row),
             "checklist": checklist,
             "done": done,
-            "checklist_json": json.dumps(msgspec.to_builtins(checklist), ensure_ascii=False),
+            "checklist_json": _script_json(checklist),
         },
     )
 
@@ -135,39 +169,72 @@ async def inspection_page(
     return Template("inspection.html", context={"i": record, "photos": photos})
 
 
+CHANGES_SQL = """
+SELECT c.assignment_id, c.changed_at, c.changed_by, c.reason
+FROM assignment_changes c JOIN assignments a ON a.id = c.assignment_id
+WHERE a.roster_id = ? ORDER BY c.id
+"""
+
+
 @get("/leader/roster", guards=[require(*STAFF)], include_in_schema=False)
 async def leader_roster(
-    request: Request[Any, Any, Any], date: FromQuery[str | None] = None
+    request: Request[Any, Any, Any], date: FromQuery[str | None] = None, by: FromQuery[str] = "pair"
 ) -> Template:
-    """A day's roster by pair, with reasons and status; draw it if none exists."""
+    """A day's roster by pair or by district, with reasons, status and every change's reason."""
     day = parse_day(date)
+    db = db_of(request)
     try:
-        roster = await rosters.show(db_of(request), day)
+        roster = await rosters.show(db, day)
     except NotFoundError:
         roster = None
-    inspectors = await db_of(request).fetchall(
+    if roster is not None:
+        changes: dict[int, list[dict[str, Any]]] = {}
+        for c in await db.fetchall(CHANGES_SQL, (roster["id"],)):
+            changes.setdefault(c["assignment_id"], []).append(dict(c))
+        for a in roster["assignments"]:
+            a["change_log"] = changes.get(a["id"], [])
+    inspectors = await db.fetchall(
         "SELECT id, name, team FROM inspectors WHERE active = 1 ORDER BY id"
     )
+    grouping = "district" if by == "district" else "pair"
+    groups = _by_district(roster) if grouping == "district" else _by_pair(roster)
     return Template(
         "leader_roster.html",
-        context={"day": day, "roster": roster, "pairs": _by_pair(roster), "inspectors": inspectors},
+        context={
+            "day": day,
+            "roster": roster,
+            "groups": groups,
+            "by": grouping,
+            "tally": _tally(roster),
+            "inspectors": inspectors,
+        },
     )
+
+
+def _tally(roster: dict[str, Any] | None) -> dict[str, dict[str, int]]:
+    reasons: dict[str, int] = {}
+    statuses: dict[str, int] = {}
+    for a in (roster or {}).get("assignments", []):
+        reasons[a["reason"]] = reasons.get(a["reason"], 0) + 1
+        statuses[a["status"]] = statuses.get(a["status"], 0) + 1
+    return {"reasons": reasons, "statuses": statuses}
 
 
 def _by_pair(roster: dict[str, Any] | None) -> list[dict[str, Any]]:
     pairs: dict[tuple[str, str], dict[str, Any]] = {}
     for a in (roster or {}).get("assignments", []):
         key = (a["inspector_a"], a["inspector_b"])
-        pair = pairs.setdefault(
-            key,
-            {
-                "names": f"{a['inspector_a_name']}、{a['inspector_b_name']}",
-                "ids": key,
-                "visits": [],
-            },
-        )
-        pair["visits"].append(a)
+        title = f"{a['inspector_a_name']}、{a['inspector_b_name']}"
+        pairs.setdefault(key, {"title": title, "visits": []})["visits"].append(a)
     return list(pairs.values())
+
+
+def _by_district(roster: dict[str, Any] | None) -> list[dict[str, Any]]:
+    districts: dict[str, dict[str, Any]] = {}
+    for a in (roster or {}).get("assignments", []):
+        name = a["district"] or "未填区县"
+        districts.setdefault(name, {"title": name, "visits": []})["visits"].append(a)
+    return [districts[k] for k in sorted(districts)]
 
 
 class DrawForm(msgspec.Struct):
@@ -216,7 +283,71 @@ async def leader_reassign(
         reason=data.reason,
         actor=user_of(request).username,
     )
-    return Redirect(f"/leader/roster?date={parse_day(data.date)}", status_code=303)
+    return Redirect(
+        f"/leader/roster?date={parse_day(data.date)}#assignment-{assignment_id}", status_code=303
+    )
+
+
+@get("/leader/dashboard", guards=[require(*STAFF)], include_in_schema=False)
+async def leader_dashboard(
+    request: Request[Any, Any, Any], date: FromQuery[str | None] = None
+) -> Template:
+    """Coverage against plan, findings by kind and district, tiers and the weekly trend."""
+    day = parse_day(date)
+    figures = await dashboard.build(db_of(request), request.app.state.policy, day)
+    charts = {
+        "coverage": dashboard.coverage_chart(figures.coverage, "近14天计划与完成的检查任务"),
+        "by_kind": dashboard.bar_chart(figures.findings_by_kind, "近30天发现问题数（按类别）"),
+        "by_district": dashboard.bar_chart(
+            figures.findings_by_district, "近30天发现问题数（按区县）"
+        ),
+        "tiers": dashboard.tier_chart(figures.tiers, "各监管等级对象数及周期内已检查数"),
+        "trend": dashboard.trend_chart(figures.trend, "近12周检查次数及不合格次数"),
+    }
+    rows = {
+        "coverage_rows": [(c.day, c.planned, c.done) for c in figures.coverage],
+        "tier_rows": [(t.label, t.targets, t.within_interval) for t in figures.tiers],
+        "kind_rows": [(c.label, c.value) for c in figures.findings_by_kind],
+        "district_rows": [(c.label, c.value) for c in figures.findings_by_district],
+        "trend_rows": [(w.week_start, w.inspections, w.failed) for w in figures.trend],
+    }
+    return Template("leader_dashboard.html", context={"d": figures, "charts": charts, **rows})
+
+
+def _xlsx(content: bytes, filename: str) -> Response[bytes]:
+    # RFC 5987 form, so the Chinese file name survives every browser.
+    quoted = quote(filename)
+    return Response(
+        content,
+        media_type=exports.XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quoted}"},
+    )
+
+
+@get("/leader/roster.xlsx", guards=[require(*STAFF)], include_in_schema=False)
+async def roster_export(
+    request: Request[Any, Any, Any], date: FromQuery[str | None] = None
+) -> Response[bytes]:
+    """A day's roster as an Excel workbook."""
+    day = parse_day(date)
+    return _xlsx(await exports.roster_xlsx(db_of(request), day), f"检查计划-{day}.xlsx")
+
+
+@get("/leader/results.xlsx", guards=[require(*STAFF)], include_in_schema=False)
+async def results_export(
+    request: Request[Any, Any, Any],
+    start: FromQuery[str | None] = None,
+    end: FromQuery[str | None] = None,
+) -> Response[bytes]:
+    """Inspection results from one local day to another (default: the last 30 days)."""
+    last = parse_day(end, "end")
+    first = parse_day(start, "start") if start else last - timedelta(days=29)
+    if first > last:
+        raise ValidationError(f"起始日期 {first} 晚于截止日期 {last}", field="start")
+    if (last - first).days > 366:
+        raise ValidationError(f"一次最多导出一年，收到 {first} 至 {last}", field="start")
+    content = await exports.results_xlsx(db_of(request), first, last)
+    return _xlsx(content, f"检查结果-{first}至{last}.xlsx")
 
 
 @get("/enterprise/{uscc:str}", guards=[require("enterprise", *STAFF)], include_in_schema=False)
@@ -226,7 +357,59 @@ async def enterprise_page(request: Request[Any, Any, Any], uscc: FromPath[str]) 
     found = await status.enterprise_status(
         db_of(request), request.app.state.policy, uscc, local_today()
     )
-    return Template("enterprise_status.html", context={"s": found})
+    return Template("enterprise_status.html", context={"s": found, "corrective": None})
+
+
+HISTORY_SQL = """
+SELECT i.id, i.inspected_at, t.name AS target_name, t.kind, i.verdict, i.judgement
+FROM inspections i JOIN targets t ON t.id = i.target_id
+WHERE i.published = 1 AND t.enterprise_uscc = ?
+ORDER BY i.inspected_at DESC LIMIT ? OFFSET ?
+"""
+
+WHITELIST_HISTORY_SQL = """
+SELECT valid_from, valid_to, reason, revoked_on, revoked_reason FROM whitelist
+WHERE enterprise_uscc = ? ORDER BY valid_from DESC
+"""
+
+PAGE_SIZE = 30
+
+
+@get(
+    "/enterprise/{uscc:str}/history",
+    guards=[require("enterprise", *STAFF)],
+    include_in_schema=False,
+)
+async def enterprise_history(
+    request: Request[Any, Any, Any], uscc: FromPath[str], page: FromQuery[int] = 1
+) -> Template:
+    """Every published inspection of the enterprise and its whitelist decisions, newest first."""
+    status.check_enterprise_access(user_of(request), uscc)
+    db = db_of(request)
+    name = await db.fetchval("SELECT name FROM enterprises WHERE uscc = ?", (uscc,))
+    if name is None:
+        raise NotFoundError(f"企业“{uscc}”不存在")
+    page = max(page, 1)
+    rows = await db.fetchall(HISTORY_SQL, (uscc, PAGE_SIZE, (page - 1) * PAGE_SIZE))
+    results = [
+        {
+            **dict(r),
+            "findings": msgspec.json.decode(r["judgement"]).get("findings", []),
+        }
+        for r in rows
+    ]
+    whitelist = await db.fetchall(WHITELIST_HISTORY_SQL, (uscc,))
+    return Template(
+        "enterprise_history.html",
+        context={
+            "uscc": uscc,
+            "name": name,
+            "results": results,
+            "whitelist": whitelist,
+            "page": page,
+            "more": len(rows) == PAGE_SIZE,
+        },
+    )
 
 
 @get("/public", include_in_schema=False)
@@ -244,6 +427,7 @@ def configure_templates(app: Litestar) -> None:
     env = app.template_engine.engine  # type: ignore[union-attr]
     env.globals.update(labels.ALL)
     env.filters["local"] = local_text
+    env.globals["range_text"] = range_text
 
 
 ROUTES = [
@@ -257,6 +441,11 @@ ROUTES = [
     leader_roster,
     leader_draw,
     leader_reassign,
+    leader_dashboard,
+    roster_export,
+    results_export,
+    service_worker,
     enterprise_page,
+    enterprise_history,
     public_page,
 ]

@@ -1,14 +1,16 @@
-// The checklist form: collect answers, hash photos, send the inspection, then each photo.
+// The checklist form: range hints while typing, a preview of the verdict, and on submit
+// the visit goes into the outbox (queue.js) with its photos as taken, then is sent.
 // The inspection's UUID is made here, so sending twice never makes two records.
 
 import { sha256Hex } from "./sha256.js";
+import * as queue from "./queue.js";
+import * as sync from "./sync.js";
 
 const form = document.getElementById("checklist");
 const message = document.getElementById("form-message");
-
-function csrfToken() {
-  return document.querySelector('meta[name="csrf-token"]')?.content ?? "";
-}
+const preview = document.getElementById("preview");
+const definition = JSON.parse(document.getElementById("checklist-def")?.textContent ?? "{}");
+const items = new Map((definition.items ?? []).map((item) => [item.key, item]));
 
 function newUuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -29,11 +31,15 @@ function position() {
   return new Promise((resolve) => {
     if (!navigator.geolocation) return resolve(null);
     navigator.geolocation.getCurrentPosition(
-      (p) => resolve(p.coords),
+      ({ coords }) => resolve({ latitude: coords.latitude, longitude: coords.longitude, accuracy: coords.accuracy }),
       () => resolve(null),
       { enableHighAccuracy: true, timeout: 5000, maximumAge: 60000 },
     );
   });
+}
+
+function numbersOf(text) {
+  return text.split(/[,，\s]+/).filter(Boolean).map(Number);
 }
 
 function readValue(fieldset) {
@@ -45,10 +51,52 @@ function readValue(fieldset) {
   const input = fieldset.querySelector(".value");
   if (!input || input.value.trim() === "") return null;
   if (type === "number") return Number(input.value);
-  if (type === "numbers") {
-    return input.value.split(/[,，\s]+/).filter(Boolean).map(Number);
-  }
+  if (type === "numbers") return numbersOf(input.value);
   return input.value.trim();
+}
+
+// The hint under a reading: the plausible range, and a warning the moment a value leaves it.
+function rangeHint(input) {
+  const item = items.get(input.closest("fieldset").dataset.key);
+  const hint = document.getElementById(`hint-${item?.key}`);
+  if (!item || !hint || !["number", "numbers"].includes(item.type)) return;
+  const unit = item.unit ? ` ${item.unit}` : "";
+  const values = input.value.trim() === "" ? [] : numbersOf(input.value);
+  const bad = values.find((v) => Number.isNaN(v) || (item.min != null && v < item.min) || (item.max != null && v > item.max));
+  if (bad !== undefined) {
+    const why = Number.isNaN(bad) ? "不是数字" : item.min != null && bad < item.min ? `低于 ${item.min}${unit}` : `高于 ${item.max}${unit}`;
+    hint.textContent = `请核对：${why}`;
+    hint.className = "hint bad";
+    input.setAttribute("aria-invalid", "true");
+  } else {
+    hint.textContent = hint.dataset.range ?? "";
+    hint.className = "hint";
+    input.removeAttribute("aria-invalid");
+  }
+}
+
+// Only yes/no items and failing choices are judged here; readings are judged by the server
+// against the standard, whose verdict is the one that counts.
+function previewVerdict() {
+  if (!preview) return;
+  const fails = [];
+  let open = 0;
+  for (const fieldset of form.querySelectorAll("fieldset[data-key]")) {
+    const item = items.get(fieldset.dataset.key);
+    const value = readValue(fieldset);
+    if (fieldset.dataset.type === "yes_no" && value === null) open += 1;
+    if (value === "fail" || (item?.fail_choices ?? []).includes(value)) fails.push(item?.label ?? fieldset.dataset.key);
+  }
+  if (fails.length) {
+    preview.textContent = `预判：不合格（${fails.length} 项不符合：${fails.join("；")}）。以服务器按标准判定为准。`;
+    preview.className = "msg bad";
+  } else if (open) {
+    preview.textContent = `还有 ${open} 个是否项未选择。`;
+    preview.className = "msg warn";
+  } else {
+    preview.textContent = "预判：是否项均符合；读数由服务器按标准判定，以服务器结论为准。";
+    preview.className = "msg good";
+  }
 }
 
 async function collect() {
@@ -56,13 +104,12 @@ async function collect() {
   const photos = [];
   for (const fieldset of form.querySelectorAll("fieldset[data-key]")) {
     const key = fieldset.dataset.key;
-    const files = [...(fieldset.querySelector(".photo")?.files ?? [])];
     const hashes = [];
-    for (const file of files) {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const sha256 = await sha256Hex(bytes);
+    for (const file of fieldset.querySelector(".photo")?.files ?? []) {
+      // The original as taken: it is evidence, so it is neither scaled nor re-encoded.
+      const sha256 = await sha256Hex(new Uint8Array(await file.arrayBuffer()));
+      if (!hashes.includes(sha256)) photos.push({ sha256, item_key: key, blob: file });
       hashes.push(sha256);
-      photos.push({ sha256, item_key: key, file });
     }
     const value = readValue(fieldset);
     if (fieldset.dataset.type === "yes_no") {
@@ -76,25 +123,14 @@ async function collect() {
   return { answers, photos };
 }
 
-async function send(url, options) {
-  const response = await fetch(url, {
-    credentials: "same-origin",
-    ...options,
-    headers: { "x-csrftoken": csrfToken(), ...(options.headers ?? {}) },
-  });
-  const body = response.headers.get("content-type")?.includes("json") ? await response.json() : {};
-  if (!response.ok) throw new Error(body.detail ?? `服务器返回 ${response.status}`);
-  return body;
-}
-
 async function submit(event) {
   event.preventDefault();
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    say("正在整理检查记录…", "warn");
+    say("正在保存到本机…", "warn");
     const { answers, photos } = await collect();
-    const id = form.dataset.uuid ?? (form.dataset.uuid = newUuid());
+    const id = newUuid();
     const body = {
       id,
       assignment_id: Number(form.dataset.assignment),
@@ -105,38 +141,35 @@ async function submit(event) {
       remark: document.getElementById("remark").value.trim(),
       photos: photos.map(({ sha256, item_key }) => ({ sha256, item_key })),
     };
-    form.dataset.body = form.dataset.body ?? JSON.stringify(body);
-    await send("/api/v1/inspections", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: form.dataset.body,
-    });
-    const where = await position();
-    for (const [n, photo] of photos.entries()) {
-      say(`正在上传照片 ${n + 1}/${photos.length}…`, "warn");
-      const query = new URLSearchParams({ item_key: photo.item_key });
-      if (where) {
-        query.set("latitude", where.latitude);
-        query.set("longitude", where.longitude);
-        query.set("accuracy", where.accuracy);
-      }
-      await send(`/api/v1/inspections/${id}/photos/${photo.sha256}?${query}`, {
-        method: "PUT",
-        headers: { "content-type": "application/octet-stream" },
-        body: photo.file,
-      });
+    await queue.enqueue(
+      {
+        id,
+        body: JSON.stringify(body),
+        label: form.dataset.label,
+        assignment: form.dataset.assignment,
+        created_at: new Date().toISOString(),
+        position: await position(),
+      },
+      photos,
+    );
+    form.dataset.queued = id;
+    say(`已保存在本机（照片 ${photos.length} 张），正在发送…`, "warn");
+    await sync.drain({ force: true });
+    const record = await queue.get(id);
+    if (record.state === "sent") {
+      say("已发送。", "good");
+      window.location.assign(`/inspections/${id}`);
+    } else {
+      say(`已保存在本机，${record.error || "稍后自动发送"}。可以返回任务列表继续检查。`, record.state === "failed" ? "bad" : "warn");
     }
-    say("已提交。", "good");
-    window.location.assign(`/inspections/${id}`);
   } catch (error) {
-    say(`提交失败：${error.message}`, "bad");
+    say(`未能保存：${error.message}`, "bad");
     button.disabled = false;
   }
 }
 
 form?.addEventListener("submit", submit);
-// A changed answer is a new inspection body; a retry of the same body keeps its UUID.
-form?.addEventListener("change", () => {
-  delete form.dataset.uuid;
-  delete form.dataset.body;
+form?.addEventListener("input", (event) => {
+  if (event.target.matches("input.value")) rangeHint(event.target);
 });
+form?.addEventListener("change", previewVerdict);
