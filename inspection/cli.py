@@ -261,28 +261,38 @@ async def cmd_audit(args: argparse.Namespace) -> int:
 
 async def cmd_checklist(args: argparse.Namespace) -> int:
     """Print a checklist definition, or judge answers from a JSON file."""
-    from checklists import judge, judgement_to_json, load_checklist
+    from checklists import answers_from_json, judge, judgement_to_json, load_checklist
 
-    checklist = load_checklist(args.kind, getattr(args, "version", None))
-    if args.action == "show":
-        if args.format == "json":
-            _out(msgspec.json.encode(checklist).decode())
-        else:
-            _out(f"{checklist.title}（{checklist.id} 第 {checklist.version} 版）")
-            for item in checklist.items:
-                _out(f"  {item.key}: {item.label} [{item.type}]")
-        return 0
-    answers = json.loads(Path(args.file).read_text(encoding="utf-8")).get("answers")
-    if not isinstance(answers, dict):
-        _out(f'{args.file}：应为 {{"answers": {{项目: 值, ...}}}} 形式的 JSON')
-        return 2
+    # A wrong kind, version, file or standard is the user's to fix: a message, not a trace.
     try:
+        checklist = load_checklist(args.kind, getattr(args, "version", None))
+        if args.action == "show":
+            _show_checklist(checklist, args.format)
+            return 0
+        answers = answers_from_json(_read_file(args.file))
         result = judge(checklist, answers, standard=args.standard, on=args.date)
     except ValueError as exc:
-        _out(f"{args.file}：{exc}")
+        where = f"{args.file}：" if args.action == "judge" else ""
+        _out(f"错误：{where}{exc}")
         return 2
     _out(judgement_to_json(result).decode())
     return 0
+
+
+def _show_checklist(checklist: Any, fmt: str) -> None:
+    if fmt == "json":
+        _out(msgspec.json.encode(checklist).decode())
+        return
+    _out(f"{checklist.title}（{checklist.id} 第 {checklist.version} 版）")
+    for item in checklist.items:
+        _out(f"  {item.key}: {item.label} [{item.type}]")
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"无法读取答案文件：{exc.strerror}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
