@@ -19,8 +19,8 @@ Definitions, all pure (no I/O):
   earlier is 0 by construction). ``xuncha``: by the Score as of the day before
   the window, highest tier first, then most behaviour points, then a
   SHA-256 number of (seed, day, target id) (scoring.draw.unit_random), so ties
-  are broken reproducibly and without favouring any id. ``random``: by that
-  number alone, with seed f"{seed}#{run}" for run 0, 1, ... N-1.
+  are broken reproducibly and without favouring any id. ``random``: a seeded
+  shuffle for run 0, 1, ... N-1 (see ``random_order``).
 - Days earlier. For a failing visit, its real day minus its slot's day
   (positive: found earlier). The mean is over failing visits.
 - First half. Days from the window's start up to ``first_half_end``: the first
@@ -39,7 +39,9 @@ probability by group.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import random
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -160,10 +162,16 @@ def xuncha_order(visits: Sequence[Visit], scores: Mapping[str, Score], seed: str
 
 
 def random_order(visits: Sequence[Visit], seed: str, run: int, start: date) -> list[str]:
-    """A uniformly random permutation from SHA-256 numbers for (seed#run, start, target)."""
-    run_seed = f"{seed}#{run}"
-    return sorted((v.target_id for v in visits),
-                  key=lambda t: (unit_random(run_seed, start, t), t))
+    """A uniformly random permutation of the targets (sorted by id) for one run.
+
+    Python's Mersenne Twister shuffle, seeded with the first 8 bytes of
+    SHA-256(f"{seed}#{run}|{start}"): a baseline needs no per-target audit trail
+    like the draw does, and this is fifty times faster than a hash per target.
+    """
+    digest = hashlib.sha256(f"{seed}#{run}|{start.isoformat()}".encode()).digest()
+    order = sorted(v.target_id for v in visits)
+    random.Random(int.from_bytes(digest[:8], "big")).shuffle(order)
+    return order
 
 
 def random_expectation(visits: Sequence[Visit], start: date, end: date) -> tuple[float, float]:
