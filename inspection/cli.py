@@ -376,6 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
     aud_actions = aud.add_subparsers(dest="action", required=True)
     aud_actions.add_parser("verify", parents=[common]).set_defaults(handler=cmd_audit)
 
+    from inspection.backtests import register as register_backtest
+
+    register_backtest(sub, common)
+
     chk = sub.add_parser("checklist", help="show a checklist or judge answers")
     chk_actions = chk.add_subparsers(dest="action", required=True)
     show = chk_actions.add_parser("show")
