@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from checklists import load_checklist
-from checklists.model import Item
+from checklists.model import Checklist, Item
 from inspection import dashboard, exports, inspections, labels, rosters, status
 from inspection.api._common import db_of, parse_day, user_of
 from inspection.api.auth import login_limit
@@ -112,6 +112,13 @@ def _script_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _form_items(checklist: Checklist) -> dict[str, Any]:
+    # Only what the form's hints and verdict preview read; the page itself carries the rest.
+    keep = ("key", "label", "type", "unit", "min", "max", "fail_choices")
+    items = [{k: getattr(item, k) for k in keep} for item in checklist.items]
+    return {"id": checklist.id, "version": checklist.version, "items": items}
+
+
 @get("/inspector", guards=[require("inspector", *STAFF)], include_in_schema=False)
 async def inspector_home(
     request: Request[Any, Any, Any], date: FromQuery[str | None] = None
@@ -152,7 +159,7 @@ async def checklist_page(request: Request[Any, Any, Any], assignment_id: FromPat
             "a": dict(row),
             "checklist": checklist,
             "done": done,
-            "checklist_json": _script_json(checklist),
+            "checklist_json": _script_json(_form_items(checklist)),
         },
     )
 
