@@ -587,7 +587,7 @@ async def _mark_one(tx: Transaction, row: Any, today: date, actor: str) -> None:
 
 
 def _what(row: Any) -> str:
-    return row["item_label"] or row["description"]
+    return str(row["item_label"] or row["description"])
 
 
 def _enterprise_message(row: Any) -> str:
@@ -643,8 +643,9 @@ async def notifications_for(
 ) -> list[Notification]:
     """The user's notifications, newest first: leaders and admins get the leaders',
     an enterprise user its enterprise's, inspectors none."""
+    params: tuple[str | None, ...] = ()
     if user.role in ("admin", "leader"):
-        where, params = "recipient_role = 'leader'", ()
+        where = "recipient_role = 'leader'"
     elif user.role == "enterprise":
         where, params = "recipient_enterprise = ?", (user.enterprise_uscc,)
     else:

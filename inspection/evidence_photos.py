@@ -153,6 +153,8 @@ async def _commit(
         async with db.transaction() as tx:
             # Re-checked under the write lock: a parallel upload may have won.
             row = await tx.fetchone(SELECT_SQL, (action_id, photo.sha256))
+            if row is None:
+                raise ValidationError(f"整改事项 {action_id} 的照片 {photo.sha256} 未声明")
             if row["received_at"] is not None:
                 return _saved(row, created=False)
             await _check_count(tx, action_id, limits)
@@ -211,7 +213,7 @@ def _place(media_dir: Path, staged: dict[str, Path], placed: list[Path]) -> None
 def file_path(media_dir: Path, row: Any, variant: str) -> Path:
     """The absolute path of one variant of a received photo, never outside ``media_dir``."""
     root = media_dir.resolve()
-    path = (root / row[f"{variant}_path"]).resolve()
+    path: Path = (root / row[f"{variant}_path"]).resolve()
     if not path.is_relative_to(root):
         raise ValidationError(f"照片文件路径无效：{row[f'{variant}_path']}", field="photo")
     return path
