@@ -23,6 +23,8 @@ from inspection.clock import day_end_utc, local_text
 from inspection.db import Database
 from inspection.labels import KINDS, REASONS, STATUSES, VERDICTS
 
+# The longest span of days one results export may cover (a leap year).
+MAX_DAYS = 366
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ROSTER_HEADER = (

@@ -21,6 +21,7 @@ from inspection.api.auth import login_limit
 from inspection.auth import SESSION_USER_KEY, STAFF, current_user, require
 from inspection.clock import local_text, local_today
 from inspection.errors import NotFoundError, ValidationError
+from inspection.sessions import start_session
 from inspection.users import authenticate
 
 STATIC = Path(__file__).resolve().parent.parent / "frontend" / "static"
@@ -67,7 +68,7 @@ async def login_submit(
             status_code=401,
             context={"next": _safe_next(data.next), "error": "用户名或密码错误"},
         )
-    request.set_session({SESSION_USER_KEY: user.id})
+    start_session(request, {SESSION_USER_KEY: user.id})
     target = _safe_next(data.next)
     if not target:
         target = (
@@ -351,8 +352,10 @@ async def results_export(
     first = parse_day(start, "start") if start else last - timedelta(days=29)
     if first > last:
         raise ValidationError(f"起始日期 {first} 晚于截止日期 {last}", field="start")
-    if (last - first).days > 366:
-        raise ValidationError(f"一次最多导出一年，收到 {first} 至 {last}", field="start")
+    if (last - first).days + 1 > exports.MAX_DAYS:
+        raise ValidationError(
+            f"一次最多导出 {exports.MAX_DAYS} 天，收到 {first} 至 {last}", field="start"
+        )
     content = await exports.results_xlsx(db_of(request), first, last)
     return _xlsx(content, f"检查结果-{first}至{last}.xlsx")
 
