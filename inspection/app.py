@@ -12,7 +12,6 @@ from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -25,6 +24,7 @@ from inspection.auth import BearerAwareCSRFMiddleware, XunchaAuthMiddleware
 from inspection.db import Database
 from inspection.errors import XunchaError
 from inspection.fonts import find_cjk_font
+from inspection.sessions import LoggedInSessionConfig
 from inspection.settings import Settings
 from scoring.policy import load_policy
 
@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.db.close()
             logger.info("Xuncha stopped")
 
-    session = ServerSideSessionConfig(
+    session = LoggedInSessionConfig(
         store="sessions", max_age=12 * 3600, secure=settings.secure_cookies, samesite="lax"
     )
     csrf = CSRFConfig(
