@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 
 from checklists import load_checklist
 from checklists.model import Checklist, Item
-from inspection import dashboard, exports, inspections, labels, rosters, status
+from inspection import corrective, dashboard, exports, inspections, labels, rosters, status
 from inspection.api._common import db_of, parse_day, user_of
 from inspection.api.auth import login_limit
 from inspection.auth import SESSION_USER_KEY, STAFF, current_user, require
@@ -367,7 +367,12 @@ async def enterprise_page(request: Request[Any, Any, Any], uscc: FromPath[str]) 
     found = await status.enterprise_status(
         db_of(request), request.app.state.policy, uscc, local_today()
     )
-    return Template("enterprise_status.html", context={"s": found, "corrective": None})
+    actions = [
+        a
+        for a in await corrective.list_actions(db_of(request), user_of(request))
+        if a.enterprise_uscc == uscc and a.status in corrective.UNCLOSED
+    ]
+    return Template("enterprise_status.html", context={"s": found, "corrective": actions})
 
 
 HISTORY_SQL = """
@@ -422,6 +427,32 @@ async def enterprise_history(
     )
 
 
+CORRECTIVE_SECTIONS = ("overdue", "open", "awaiting_reinspection", "closed")
+
+
+@get("/leader/corrective", guards=[require(*STAFF)], include_in_schema=False)
+async def leader_corrective(request: Request[Any, Any, Any]) -> Template:
+    """Corrective actions: overdue, open, awaiting re-inspection, and recently closed."""
+    actions = await corrective.list_actions(db_of(request), user_of(request))
+    sections = {code: [a for a in actions if a.status == code] for code in CORRECTIVE_SECTIONS}
+    sections["closed"] = sections["closed"][:30]
+    return Template(
+        "leader_corrective.html",
+        context={"sections": sections, "labels": corrective.STATUS_LABELS},
+    )
+
+
+@get(
+    "/corrective/{action_id:int}",
+    guards=[require("enterprise", "inspector", *STAFF)],
+    include_in_schema=False,
+)
+async def corrective_page(request: Request[Any, Any, Any], action_id: FromPath[int]) -> Template:
+    """One corrective action with its findings and evidence; the enterprise uploads here."""
+    found = await corrective.read_action(db_of(request), user_of(request), action_id)
+    return Template("corrective.html", context={"c": found})
+
+
 @get("/public", include_in_schema=False)
 async def public_page(
     request: Request[Any, Any, Any], q: FromQuery[str] = "", page: FromQuery[int] = 1
@@ -457,5 +488,7 @@ ROUTES = [
     service_worker,
     enterprise_page,
     enterprise_history,
+    leader_corrective,
+    corrective_page,
     public_page,
 ]

@@ -64,10 +64,10 @@ async def test_results_export_covers_the_days_asked_for(city: Client) -> None:
     rows = sheet_rows(inside.content)
     assert tuple(rows[0]) == exports.RESULTS_HEADER
     (row,) = rows[1:]
-    assert row[0] == inspection_id and row[1] == "2026-12-04 10:30"
+    assert row[0] == inspection_id and row[1] == "2026-12-04 00:05"
     assert row[9] == "不合格" and row[10] == 1 and row[13] == "现场检查"
 
-    # 10:30 local on the 4th; the day before and the day after hold nothing.
+    # 00:05 local on the 4th; the day before and the day after hold nothing.
     for day in ("2026-12-03", "2026-12-05"):
         other = await city.get(f"/leader/results.xlsx?start={day}&end={day}", headers=leader)
         assert len(sheet_rows(other.content)) == 1

@@ -24,6 +24,8 @@ from tests.inspection.city import ACME, OTHER, PASSWORD, seed, token
 Client = AsyncTestClient[Litestar]
 DAY = "2026-12-04"
 PHOTO = DATA / "photos" / "jpg" / "Canon_40D.jpg"
+# Early on DAY: the server refuses visits later than its clock, and DAY is the demo day.
+VISITED_AT = "2026-12-04T00:05:00+08:00"
 
 
 @pytest.fixture
@@ -122,6 +124,10 @@ def visit_of(roster: dict[str, Any], inspector: str) -> dict[str, Any]:
                 if inspector in (a["inspector_a"], a["inspector_b"]))
 
 
+def every_yes_no_passes(kind: str) -> dict[str, Any]:
+    return {i.key: {"result": "pass"} for i in load_checklist(kind).items if i.type == "yes_no"}
+
+
 async def record_visit(client: Client, visit: dict[str, Any], photo: bytes | None = None,
                        *, fail: bool = False) -> str:
     """Record a visit through the API as insp1, with one photo when given."""
@@ -130,8 +136,8 @@ async def record_visit(client: Client, visit: dict[str, Any], photo: bytes | Non
     key = "purifier_running" if visit["kind"] == "restaurant" else "hoarding"
     answer = {"result": "fail" if fail else "pass", "photos": [digest] if digest else []}
     body = {"id": str(uuid.uuid4()), "assignment_id": visit["id"],
-            "target_id": visit["target_id"], "inspected_at": "2026-12-04T10:30:00+08:00",
-            "answers": {key: answer},
+            "target_id": visit["target_id"], "inspected_at": VISITED_AT,
+            "answers": {**every_yes_no_passes(visit["kind"]), key: answer},
             "photos": [{"sha256": digest, "item_key": key}] if digest else []}
     created = await client.post("/api/v1/inspections", json=body, headers=headers)
     assert created.status_code == 201, created.text
@@ -297,3 +303,30 @@ async def test_public_search_by_uscc_and_by_name(city: Client) -> None:
     nothing = await city.get(f"/public?q={OTHER}")
     assert "没有找到检查结果" in nothing.text
     assert "张伟" not in by_name.text and "XC-001" not in by_name.text
+
+
+async def test_corrective_actions_for_the_leader_and_the_enterprise(
+    city: Client, app: Litestar
+) -> None:
+    visit = visit_of(await drawn(city), "XC-001")
+    await record_visit(city, visit, PHOTO.read_bytes(), fail=True)
+    action_id = await app.state.db.fetchval("SELECT id FROM corrective_actions")
+    assert action_id is not None
+
+    await log_in(city, "leader")
+    desk = await city.get("/leader/corrective")
+    assert desk.status_code == 200 and f'href="/corrective/{action_id}"' in desk.text
+    page = await city.get(f"/corrective/{action_id}")
+    await city.post("/logout", data={"_csrf_token": csrf_of(page.text)})
+
+    await log_in(city, "acme")
+    own = await city.get(f"/enterprise/{ACME}")
+    assert f'href="/corrective/{action_id}"' in own.text and "整改期限" in own.text
+    upload = await city.get(f"/corrective/{action_id}")
+    assert upload.status_code == 200 and 'id="evidence-form"' in upload.text
+    assert "/static/evidence.js" in upload.text
+    assert (await city.get("/leader/corrective")).status_code == 403
+    page = await city.get("/login")
+    await city.post("/logout", data={"_csrf_token": csrf_of(upload.text)})
+    await log_in(city, "other")
+    assert (await city.get(f"/corrective/{action_id}")).status_code == 404
