@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SECRET_FILE := .xuncha-secret
 FONT_PKG := fonts-wqy-microhei
 
-.PHONY: run test lint fonts chromium bench clean
+.PHONY: run test lint fonts chromium bench screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: $(STAMP) fonts chromium
 bench: $(STAMP) fonts
 	$(PY) bench/roster.py
 	$(PY) bench/photos.py
+
+# Every main page of the demo city at phone size, into docs/screenshots/.
+screenshots: $(STAMP) fonts chromium
+	$(PY) docs/screenshots/take.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
