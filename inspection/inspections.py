@@ -11,15 +11,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import msgspec
 
-from checklists import judge, load_checklist
+from checklists import Checklist, judge, load_checklist
 from inspection import audit, corrective
 from inspection.audit import canonical
-from inspection.clock import local_date, to_utc_text
+from inspection.clock import local_date, now_utc, to_utc_text
 from inspection.db import Database, Transaction, utcnow
 from inspection.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from inspection.users import User
@@ -29,24 +29,32 @@ logger = logging.getLogger(__name__)
 SEVERITIES_THAT_ARE_VIOLATIONS = ("critical", "serious")
 
 
+# Bounds a phone never needs to exceed; they keep a bad client from storing megabytes.
+MAX_REMARK = 2000
+MAX_PHOTOS = 100
+# A phone's clock may run a little fast; a visit further in the future is refused.
+CLOCK_SKEW = timedelta(minutes=10)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 class PhotoRef(msgspec.Struct, frozen=True):
     """A photo the client will upload for this inspection, named by its SHA-256."""
 
     sha256: Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
-    item_key: str = ""
+    item_key: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
 
 class InspectionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """What the field app sends for one visit."""
 
     id: uuid.UUID
-    target_id: str
+    target_id: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     inspected_at: Annotated[datetime, msgspec.Meta(tz=True)]
-    answers: dict[str, Any]
-    assignment_id: int | None = None
-    checklist_version: str | None = None
-    remark: str = ""
-    photos: list[PhotoRef] = []
+    answers: Annotated[dict[str, Any], msgspec.Meta(max_length=200)]
+    assignment_id: Annotated[int, msgspec.Meta(ge=1, le=2**53)] | None = None
+    checklist_version: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    remark: Annotated[str, msgspec.Meta(max_length=MAX_REMARK)] = ""
+    photos: Annotated[list[PhotoRef], msgspec.Meta(max_length=MAX_PHOTOS)] = []
 
 
 class InspectionRead(msgspec.Struct, frozen=True):
@@ -102,6 +110,7 @@ async def create(db: Database, user: User, body: InspectionCreate) -> tuple[str,
         if target is None:
             raise ValidationError(f"检查对象“{body.target_id}”不存在", field="target_id")
         await _check_access(tx, user, body)
+        await _check_visit(tx, body, inspection_id)
         checklist = load_checklist(target["kind"], body.checklist_version)
         judgement = _judge(checklist, body)
 
@@ -156,16 +165,51 @@ async def create(db: Database, user: User, body: InspectionCreate) -> tuple[str,
     return inspection_id, True
 
 
-def _judge(checklist: Any, body: InspectionCreate) -> dict[str, Any]:
+async def _check_visit(tx: Transaction, body: InspectionCreate, inspection_id: str) -> None:
+    """The visit happened, on its assignment's day, and is the assignment's only record."""
+    if body.inspected_at > now_utc() + CLOCK_SKEW or body.inspected_at < EARLIEST:
+        raise ValidationError(
+            f"检查时间应在 2000 年之后且不晚于现在，收到 {body.inspected_at.isoformat()}",
+            field="inspected_at",
+        )
+    if body.assignment_id is None:
+        return
+    row = await tx.fetchone(
+        "SELECT r.day, (SELECT i.id FROM inspections i WHERE i.assignment_id = a.id"
+        " AND i.id != ? LIMIT 1) AS other FROM assignments a"
+        " JOIN rosters r ON r.id = a.roster_id WHERE a.id = ?",
+        (inspection_id, body.assignment_id),
+    )
+    if row is None:
+        raise ValidationError(f"检查任务 {body.assignment_id} 不存在", field="assignment_id")
+    visited_on = local_date(to_utc_text(body.inspected_at)).isoformat()
+    if visited_on != row["day"]:
+        raise ValidationError(
+            f"检查任务 {body.assignment_id} 安排在 {row['day']}，"
+            f"检查时间却是 {visited_on}（北京时间）",
+            field="inspected_at",
+        )
+    if row["other"] is not None:
+        raise ConflictError(f"检查任务 {body.assignment_id} 已有检查记录 {row['other']}")
+
+
+def _judge(checklist: Checklist, body: InspectionCreate) -> dict[str, Any]:
     try:
         result = judge(checklist, body.answers, on=local_date(to_utc_text(body.inspected_at)))
     except ValueError as exc:
         raise ValidationError(str(exc), field="answers") from None
+    labels = {item.key: item.label for item in checklist.items}
+    yes_no = {item.key for item in checklist.items if item.type == "yes_no"}
+    unanswered = [labels[key] for key in result.unanswered if key in yes_no]
+    if unanswered:
+        raise ValidationError(
+            f"以下检查项尚未填写（不适用请选“不适用”）：{'、'.join(unanswered)}", field="answers"
+        )
     photographed = {p.item_key for p in body.photos}
-    missing = [key for key in result.missing_photos if key not in photographed]
+    missing = [labels[key] for key in result.missing_photos if key not in photographed]
     if missing:
         raise ValidationError(f"不合格项须附照片：{'、'.join(missing)}", field="photos")
-    return msgspec.to_builtins(result)
+    return msgspec.to_builtins(result)  # type: ignore[no-any-return]
 
 
 async def _pair(tx: Transaction, user: User, body: InspectionCreate) -> tuple[str | None, ...]:

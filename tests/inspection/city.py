@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from litestar.testing import AsyncTestClient
+
+from checklists import load_checklist
+from inspection.clock import local_today
 
 from inspection.db import Database, utcnow
 from inspection.users import create_user
@@ -49,3 +55,17 @@ async def token(client: AsyncTestClient, username: str) -> dict[str, str]:
                                  json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+# Inspections may not be dated in the future, so tests visit on yesterday's local day.
+VISIT_DAY = (local_today() - timedelta(days=1)).isoformat()
+VISIT_TIME = f"{VISIT_DAY}T10:30:00+08:00"
+
+
+def all_pass(kind: str, version: str | None = None, **answers: Any) -> dict[str, Any]:
+    """Answers for every yes/no item of the kind's checklist: pass, unless given."""
+    items = load_checklist(kind, version).items
+    return {**{i.key: "pass" for i in items if i.type == "yes_no"}, **answers}
+
+
+KIND_OF = {t[0]: t[2] for t in TARGETS}

@@ -13,9 +13,9 @@ from litestar.testing import AsyncTestClient
 
 from inspection import audit
 from tests.conftest import DATA
-from tests.inspection.city import ACME, OTHER, seed, token
+from tests.inspection.city import ACME, OTHER, VISIT_DAY, VISIT_TIME, all_pass, seed, token
 
-DAY = "2026-12-04"
+DAY = VISIT_DAY
 PHOTO = DATA / "photos" / "jpg" / "orientation" / "portrait_6.jpg"
 
 Client = AsyncTestClient[Litestar]
@@ -35,11 +35,9 @@ async def draw(client: Client, day: str = DAY) -> dict[str, Any]:
 
 
 def inspection_body(assignment: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    answers = ({"purifier_installed": "pass", "purifier_running": "pass"}
-               if assignment["kind"] == "restaurant" else {"hoarding": "pass"})
     body = {"id": str(uuid.uuid4()), "assignment_id": assignment["id"],
-            "target_id": assignment["target_id"], "inspected_at": "2026-12-04T10:30:00+08:00",
-            "answers": answers}
+            "target_id": assignment["target_id"], "inspected_at": VISIT_TIME,
+            "answers": all_pass(assignment["kind"])}
     return {**body, **changes}
 
 
@@ -117,16 +115,16 @@ async def test_a_failed_item_needs_a_photo_and_becomes_a_violation(
     roster = await draw(city)
     inspector = await token(city, "insp1")
     assignment = assignment_of(roster, "XC-001")
-    failed = {"purifier_installed": {"result": "fail", "remark": "未安装"}}
+    failed = all_pass("restaurant", purifier_installed={"result": "fail", "remark": "未安装"})
     no_photo = inspection_body(assignment, answers=failed)
     refused = await city.post("/api/v1/inspections", json=no_photo, headers=inspector)
     assert refused.status_code == 422
-    assert "purifier_installed" in refused.json()["detail"]
+    assert "已安装油烟净化设施" in refused.json()["detail"]
 
     data = PHOTO.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    with_photo = inspection_body(assignment, answers={
-        "purifier_installed": {"result": "fail", "remark": "未安装", "photos": [digest]}},
+    with_photo = inspection_body(assignment, answers=all_pass("restaurant", purifier_installed={
+        "result": "fail", "remark": "未安装", "photos": [digest]}),
         photos=[{"sha256": digest, "item_key": "purifier_installed"}])
     created = await city.post("/api/v1/inspections", json=with_photo, headers=inspector)
     assert created.status_code == 201, created.text

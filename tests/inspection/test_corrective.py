@@ -20,12 +20,12 @@ from inspection.corrective import CorrectivePolicyError, load_corrective_policy
 from inspection.db import Database
 from scoring.policy import load_policy
 from tests.conftest import DATA
-from tests.inspection.city import ACME, seed, token
+from tests.inspection.city import ACME, KIND_OF, all_pass, seed, token
 
 Client = AsyncTestClient[Litestar]
 PHOTO = DATA / "photos" / "jpg" / "orientation" / "portrait_6.jpg"
 # 00:30 in Xuchang on 4 December is still 3 December in UTC: the local day counts.
-EARLY = "2026-12-04T00:30:00+08:00"
+EARLY = "2025-12-04T00:30:00+08:00"
 
 
 @pytest.fixture
@@ -48,7 +48,8 @@ def visit_body(
     assignment_id: int | None = None,
 ) -> dict[str, Any]:
     """An inspection failing and passing the given yes/no items, each failure photographed."""
-    answers: dict[str, Any] = {key: "pass" for key in passes}
+    answers: dict[str, Any] = all_pass(KIND_OF[target], version)
+    answers |= {key: "pass" for key in passes}
     answers |= {k: {"result": "fail", "remark": "现场未整改", "photos": [_sha(k)]} for k in fail}
     body: dict[str, Any] = {
         "id": str(uuid.uuid4()),
@@ -90,10 +91,10 @@ def test_policy_numbers_and_their_sources() -> None:
 
 
 @pytest.mark.parametrize(("severity", "deadline"), [
-    ("critical", date(2026, 12, 11)), ("serious", date(2026, 12, 19)),
-    ("minor", date(2027, 1, 3)), ("administrative", date(2027, 1, 3))])
+    ("critical", date(2025, 12, 11)), ("serious", date(2025, 12, 19)),
+    ("minor", date(2026, 1, 3)), ("administrative", date(2026, 1, 3))])
 def test_deadline_is_the_local_day_plus_the_policy_days(severity: str, deadline: date) -> None:
-    assert corrective.DEFAULT_POLICY.deadline(severity, date(2026, 12, 4)) == deadline
+    assert corrective.DEFAULT_POLICY.deadline(severity, date(2025, 12, 4)) == deadline
 
 
 @pytest.mark.parametrize(("table", "named"), [
@@ -130,9 +131,9 @@ async def test_each_finding_opens_an_action_with_its_severitys_deadline(
     found = {a["item_key"]: a for a in await actions(city)}
     assert {k: (a["severity"], a["opened_on"], a["deadline"], a["status"])
             for k, a in found.items()} == {
-        "purifier_installed": ("serious", "2026-12-04", "2026-12-19", "open"),
-        "exhaust_outlet_placement": ("minor", "2026-12-04", "2027-01-03", "open"),
-        "dust_control_staff": ("administrative", "2026-12-04", "2027-01-03", "open"),
+        "purifier_installed": ("serious", "2025-12-04", "2025-12-19", "open"),
+        "exhaust_outlet_placement": ("minor", "2025-12-04", "2026-01-03", "open"),
+        "dust_control_staff": ("administrative", "2025-12-04", "2026-01-03", "open"),
     }
     assert found["purifier_installed"]["item_label"] == "已安装油烟净化设施"
     # Serious findings still become violations; minor and administrative ones do not.
@@ -150,16 +151,16 @@ async def test_a_critical_finding_gets_seven_days(tmp_path: Path) -> None:
             await tx.execute(
                 "INSERT INTO inspections (id, target_id, inspected_at, checklist_id,"
                 " checklist_version, verdict, body_sha256, created_at) VALUES"
-                " ('v1', 'R-1', '2026-12-03T16:30:00.000000Z', 'restaurant', '1', 'fail',"
-                " 'x', '2026-12-03T16:30:00.000000Z')")
+                " ('v1', 'R-1', '2025-12-03T16:30:00.000000Z', 'restaurant', '1', 'fail',"
+                " 'x', '2025-12-03T16:30:00.000000Z')")
             await corrective.follow_up(
                 tx, inspection_id="v1", target_id="R-1",
-                inspected_at="2026-12-03T16:30:00.000000Z", actor="test",
+                inspected_at="2025-12-03T16:30:00.000000Z", actor="test",
                 judgement={"verdict": "fail", "checklist_version": "1", "results": [],
                            "findings": [{"item": "purifier_running", "severity": "critical",
                                          "message": "净化器未运行"}]})
         row = await db.fetchone("SELECT severity, opened_on, deadline FROM corrective_actions")
-    assert tuple(row) == ("critical", "2026-12-04", "2026-12-11")
+    assert tuple(row) == ("critical", "2025-12-04", "2025-12-11")
 
 
 async def test_a_passing_visit_opens_nothing(city: Client, app: Litestar) -> None:
@@ -171,12 +172,12 @@ async def test_a_passing_visit_opens_nothing(city: Client, app: Litestar) -> Non
 
 
 async def test_each_role_sees_its_own_actions(city: Client) -> None:
-    roster = (await city.post("/api/v1/rosters/2026-12-04", json={"seed": "ab" * 16},
+    roster = (await city.post("/api/v1/rosters/2025-12-04", json={"seed": "ab" * 16},
                               headers=await token(city, "leader"))).json()
     mine = next(a for a in roster["assignments"] if "XC-001" in (a["inspector_a"],
                                                                   a["inspector_b"]))
     key = "purifier_installed" if mine["kind"] == "restaurant" else "hoarding"
-    await record(city, visit_body(mine["target_id"], fail=(key,), at="2026-12-04T10:00:00+08:00",
+    await record(city, visit_body(mine["target_id"], fail=(key,), at="2025-12-04T10:00:00+08:00",
                                   assignment_id=mine["id"]), who="insp1")
     await record(city, visit_body("S-1" if mine["target_id"] != "S-1" else "R-1",
                                   fail=("hoarding",) if mine["target_id"] != "S-1"
@@ -286,7 +287,8 @@ async def test_a_later_pass_of_the_item_closes_the_action(city: Client) -> None:
     first = visit_body("R-1", fail=("purifier_installed", "exhaust_outlet_placement"))
     await record(city, first)
     later = visit_body("R-1", passes=("purifier_installed",), fail=("purifier_running",),
-                       at="2026-12-20T10:00:00+08:00")
+                       at="2025-12-20T10:00:00+08:00")
+    later["answers"]["exhaust_outlet_placement"] = "na"
     await record(city, later)
 
     by_item = {a["item_key"]: a for a in await actions(city)}
@@ -299,7 +301,7 @@ async def test_a_later_pass_of_the_item_closes_the_action(city: Client) -> None:
 
 async def test_a_passing_visit_closes_every_open_action(city: Client) -> None:
     await record(city, visit_body("R-1", fail=("purifier_installed", "exhaust_outlet_placement")))
-    passing = visit_body("R-1", passes=("purifier_running",), at="2026-12-20T10:00:00+08:00")
+    passing = visit_body("R-1", passes=("purifier_running",), at="2025-12-20T10:00:00+08:00")
     await record(city, passing)
     assert {(a["status"], a["closed_by"]) for a in await actions(city)} == {
         ("closed", passing["id"])}
@@ -312,12 +314,12 @@ async def test_failing_again_keeps_the_action_and_links_the_finding(
     action_id = (await actions(city))[0]["id"]
     await city.post(f"/api/v1/corrective-actions/{action_id}/evidence",
                     json={"text": "已订购净化器"}, headers=await token(city, "acme"))
-    again = visit_body("R-1", fail=("purifier_installed",), at="2026-12-20T10:00:00+08:00")
+    again = visit_body("R-1", fail=("purifier_installed",), at="2025-12-20T10:00:00+08:00")
     await record(city, again)
 
     listed = await actions(city)
     assert [(a["id"], a["status"], a["deadline"]) for a in listed] == [
-        (action_id, "open", "2026-12-19")]
+        (action_id, "open", "2025-12-19")]
     read = (await city.get(f"/api/v1/corrective-actions/{action_id}",
                            headers=await token(city, "leader"))).json()
     assert [f["inspection_id"] for f in read["findings"]] == [first["id"], again["id"]]
@@ -327,16 +329,16 @@ async def test_failing_again_keeps_the_action_and_links_the_finding(
 
 async def test_an_earlier_visit_sent_late_closes_nothing(city: Client) -> None:
     await record(city, visit_body("R-1", fail=("purifier_installed",),
-                                  at="2026-12-10T10:00:00+08:00"))
+                                  at="2025-12-10T10:00:00+08:00"))
     await record(city, visit_body("R-1", passes=("purifier_installed",),
-                                  at="2026-12-09T10:00:00+08:00"))
+                                  at="2025-12-09T10:00:00+08:00"))
     assert [a["status"] for a in await actions(city)] == ["open"]
 
 
 async def test_evidence_on_a_closed_action_is_a_conflict(city: Client) -> None:
     action_id = await _one_action(city)
     await record(city, visit_body("R-1", passes=("purifier_installed",),
-                                  at="2026-12-20T10:00:00+08:00"))
+                                  at="2025-12-20T10:00:00+08:00"))
     late = await city.post(f"/api/v1/corrective-actions/{action_id}/evidence",
                            json={"text": "补交材料"}, headers=await token(city, "acme"))
     assert late.status_code == 409
@@ -346,8 +348,8 @@ async def test_evidence_on_a_closed_action_is_a_conflict(city: Client) -> None:
 
 
 # The serious action opened on 4 December is due on the 19th (local).
-LAST_MINUTE = datetime(2026, 12, 19, 15, 59, 59, tzinfo=UTC)  # 23:59:59 on the 19th
-NEXT_DAY = datetime(2026, 12, 19, 16, 0, tzinfo=UTC)  # 00:00 on the 20th
+LAST_MINUTE = datetime(2025, 12, 19, 15, 59, 59, tzinfo=UTC)  # 23:59:59 on the 19th
+NEXT_DAY = datetime(2025, 12, 19, 16, 0, tzinfo=UTC)  # 00:00 on the 20th
 
 
 async def test_overdue_from_the_day_after_the_deadline(city: Client, app: Litestar) -> None:
@@ -359,7 +361,7 @@ async def test_overdue_from_the_day_after_the_deadline(city: Client, app: Litest
     assert await jobs.mark_overdue(db, now=NEXT_DAY) == "1 corrective actions marked overdue"
     assert await jobs.mark_overdue(db, now=NEXT_DAY) == "claimed by another process"
     row = await db.fetchone("SELECT status, overdue_on FROM corrective_actions")
-    assert tuple(row) == ("overdue", "2026-12-20")
+    assert tuple(row) == ("overdue", "2025-12-20")
     assert [r[0] for r in await db.fetchall(
         "SELECT action FROM audit_log WHERE entity_id = ? AND entity = 'corrective_action'"
         " ORDER BY id", (str(action_id),))] == ["corrective.open", "corrective.overdue"]
@@ -370,7 +372,7 @@ async def test_overdue_from_the_day_after_the_deadline(city: Client, app: Litest
     assert [(n[0], n[1], n[2], n[4]) for n in notes] == [
         ("enterprise", ACME, action_id, None), ("leader", None, action_id, None)]
     for note in notes:
-        assert "2026-12-19" in note["message"] and "清风小厨（魏都店）" in note["message"]
+        assert "2025-12-19" in note["message"] and "清风小厨（魏都店）" in note["message"]
     # The enterprise is told it is late, never when it will be visited.
     assert "复查" not in notes[0]["message"] and "检查计划" not in notes[0]["message"]
     assert "列入下一次检查计划" in notes[1]["message"]
@@ -415,15 +417,15 @@ async def test_an_overdue_action_puts_the_target_on_the_next_roster(
     db = app.state.db
 
     # The roster of the 20th is drawn from the 19th, the deadline day: still in time.
-    before = await rosters.build_inputs(db, policy, date(2026, 12, 20), "ab" * 16)
+    before = await rosters.build_inputs(db, policy, date(2025, 12, 20), "ab" * 16)
     r1 = next(c for c in before.candidates if c.target_id == "R-1")
     assert r1.must_visit is None
 
     await jobs.mark_overdue(db, now=NEXT_DAY)
-    after = await rosters.build_inputs(db, policy, date(2026, 12, 21), "ab" * 16)
+    after = await rosters.build_inputs(db, policy, date(2025, 12, 21), "ab" * 16)
     r1 = next(c for c in after.candidates if c.target_id == "R-1")
     assert r1.must_visit == "reinspection"
-    roster_id = await rosters.generate(db, policy, date(2026, 12, 21), actor="test")
+    roster_id = await rosters.generate(db, policy, date(2025, 12, 21), actor="test")
     reason = await db.fetchval(
         "SELECT reason FROM assignments WHERE roster_id = ? AND target_id = 'R-1'", (roster_id,))
     assert reason == "reinspection"
@@ -441,7 +443,7 @@ async def test_a_new_checklist_version_never_changes_an_old_verdict(
 
     # v2 is the published version: new visits use it, the old one keeps v1.
     new = visit_body("S-1", fail=("dust_control_staff",), passes=("hoarding",),
-                     at="2026-12-20T10:00:00+08:00")
+                     at="2025-12-20T10:00:00+08:00")
     assert (await record(city, new))["checklist_version"] == "2"
 
     leader = await token(city, "leader")
@@ -509,6 +511,6 @@ async def test_the_audit_chain_holds(city: Client, app: Litestar) -> None:
     await city.post(f"/api/v1/corrective-actions/{action_id}/evidence",
                     json={"text": "已整改"}, headers=await token(city, "acme"))
     await record(city, visit_body("R-1", passes=("purifier_installed",),
-                                  at="2026-12-20T10:00:00+08:00"))
+                                  at="2025-12-20T10:00:00+08:00"))
     count, broken = await audit.verify(app.state.db)
     assert broken is None and count > 0
