@@ -92,7 +92,7 @@ _ENCODER = msgspec.json.Encoder(order="sorted")
 _CAP_TOLERANCE = 1e-12
 
 
-class Candidate(msgspec.Struct, frozen=True):
+class Candidate(msgspec.Struct, frozen=True, gc=False):
     """A target that may be drawn, with its tier, weight and must-visit reason."""
 
     target_id: str
@@ -111,7 +111,7 @@ class Candidate(msgspec.Struct, frozen=True):
     last_pair: tuple[str, ...] = ()
 
 
-class InspectorOnDuty(msgspec.Struct, frozen=True):
+class InspectorOnDuty(msgspec.Struct, frozen=True, gc=False):
     """An inspector working on the day; conflicts are enterprise USCCs."""
 
     id: str
@@ -123,7 +123,7 @@ class InspectorOnDuty(msgspec.Struct, frozen=True):
 _Item = TypeVar("_Item", "Candidate", "InspectorOnDuty")
 
 
-class DrawnAssignment(msgspec.Struct, frozen=True):
+class DrawnAssignment(msgspec.Struct, frozen=True, gc=False):
     """One visit of the roster and the probability it was drawn with."""
 
     position: int

@@ -42,17 +42,16 @@ For one target on day `as_of` (only records dated on or before `as_of` count):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import msgspec
 
-from scoring.policy import TIER_CODES, InherentRule, Lift, Policy, tier_rank
+from scoring.policy import TIER_CODES, InherentRule, Lift, Policy, TierPolicy, tier_rank
 
 VERDICTS = ("pass", "fail", "void")
 COMPLAINT_STATUSES = ("pending", "substantiated", "unsubstantiated")
-_R = TypeVar("_R", "ViolationRecord", "ComplaintRecord", "InspectionRecord")
 SEVERITY_LABELS = {
     "critical": "严重",
     "serious": "较重",
@@ -61,7 +60,7 @@ SEVERITY_LABELS = {
 }
 
 
-class ViolationRecord(msgspec.Struct, frozen=True):
+class ViolationRecord(msgspec.Struct, frozen=True, gc=False):
     """A violation found on a day, with its CCS-like severity."""
 
     id: str
@@ -69,7 +68,7 @@ class ViolationRecord(msgspec.Struct, frozen=True):
     severity: str
 
 
-class ComplaintRecord(msgspec.Struct, frozen=True):
+class ComplaintRecord(msgspec.Struct, frozen=True, gc=False):
     """A complaint about the target: pending, substantiated or unsubstantiated."""
 
     id: str
@@ -77,7 +76,7 @@ class ComplaintRecord(msgspec.Struct, frozen=True):
     status: str
 
 
-class InspectionRecord(msgspec.Struct, frozen=True):
+class InspectionRecord(msgspec.Struct, frozen=True, gc=False):
     """A visit with its verdict (pass, fail or void) and its inspectors."""
 
     id: str
@@ -102,7 +101,7 @@ class TargetFacts(msgspec.Struct, frozen=True):
     inspections: tuple[InspectionRecord, ...] = ()
 
 
-class Factor(msgspec.Struct, frozen=True):
+class Factor(msgspec.Struct, frozen=True, gc=False):
     """One reason in a score, with its points and the records behind it."""
 
     code: str
@@ -112,7 +111,7 @@ class Factor(msgspec.Struct, frozen=True):
     detail: str
 
 
-class Score(msgspec.Struct, frozen=True):
+class Score(msgspec.Struct, frozen=True, gc=False):
     """A target's tier, interval, due date and the reasons for them."""
 
     target_id: str
@@ -147,16 +146,52 @@ class _Rule(NamedTuple):
     factor: Factor
 
 
+class _Inherent(NamedTuple):
+    """The inherent rules one target matches and the assessment of a clean record."""
+
+    rules: tuple[_Rule, ...]
+    # The highest tier the rules require; L when none matches.
+    floor: str
+    clean: _Assessment
+    # Lower-tier hints of a clean record by published tier: they depend on nothing else.
+    hints: dict[str, str]
+
+
 class _Compiled(NamedTuple):
     """Per-policy lookups built once, because scoring runs for every target."""
 
     policy: Policy
     rank: dict[str, int]
+    tiers: dict[str, TierPolicy]
     rules: tuple[_Rule, ...]
+    # Attribute names any rule reads: with kind and hazard, the key of `matched`.
+    attributes: tuple[str, ...]
+    matched: dict[tuple[Any, ...], _Inherent]
     never_inspected: Factor
 
 
+class _Assessment(NamedTuple):
+    """The computed tier at one day and what produced it."""
+
+    tier: str
+    points: float
+    factors: list[Factor] | tuple[Factor, ...]
+    inherent: list[InherentRule]
+
+
+class _History(NamedTuple):
+    """A target's records dated on or before as_of, oldest first, and its last visit."""
+
+    violations: list[ViolationRecord]
+    substantiated: list[ComplaintRecord]
+    pending: list[ComplaintRecord]
+    last: InspectionRecord | None
+
+
 _COMPILED: dict[int, _Compiled] = {}
+_SEVERITY_SET = frozenset(SEVERITY_LABELS)
+_STATUS_SET = frozenset(COMPLAINT_STATUSES)
+_VERDICT_SET = frozenset(VERDICTS)
 
 
 def _compiled(policy: Policy) -> _Compiled:
@@ -173,30 +208,283 @@ def _compiled(policy: Policy) -> _Compiled:
     factor = policy.roster.never_inspected_weight_factor
     compiled = _Compiled(
         policy=policy,
-        rank={t.code: i for i, t in enumerate(policy.tiers)},
+        rank={code: i for i, code in enumerate(TIER_CODES)},
+        tiers={t.code: t for t in policy.tiers},
         rules=rules,
+        attributes=tuple(dict.fromkeys(r.attribute for r in rules if r.attribute is not None)),
+        matched={},
         never_inspected=Factor("never_inspected", "从未检查", 0.0, (), f"抽查权重 × {factor:g}"),
     )
+    if len(_COMPILED) > 64:
+        # Policies are few; this only bounds a long test run that builds many variants.
+        _COMPILED.clear()
     _COMPILED[id(policy)] = compiled
     return compiled
 
 
-class _History(NamedTuple):
-    """A target's records dated on or before as_of, oldest first."""
+class _BeforeAll:
+    """A cut-off earlier than every date, for windows reaching past date.min."""
 
-    violations: list[ViolationRecord]
-    substantiated: list[ComplaintRecord]
-    pending: list[ComplaintRecord]
-    visits: list[InspectionRecord]
+    def __lt__(self, other: object) -> bool:
+        return True
 
 
-class _Assessment(NamedTuple):
-    """The computed tier at one day and what produced it."""
+def _cut(day: date, window_days: int) -> date:
+    """The latest date that has left a window ending on `day`: a record counts when later.
 
-    tier: str
-    points: float
-    factors: list[Factor]
-    inherent: list[InherentRule]
+    A record on `day - window_days + 1` still counts (see the module doc, step 1).
+    """
+    try:
+        return day - timedelta(days=window_days)
+    except OverflowError:
+        return _BeforeAll()  # type: ignore[return-value]
+
+
+class _Day:
+    """Scoring against one policy as of one day, with cut-offs computed once."""
+
+    def __init__(self, policy: Policy, as_of: date) -> None:
+        self.policy, self.as_of = policy, as_of
+        self.compiled = _compiled(policy)
+        self.violation_cut = _cut(as_of, policy.violation_window_days)
+        self.complaint_cut = _cut(as_of, policy.complaint_window_days)
+        self.lifts = tuple((lift, _cut(as_of, lift.window_days)) for lift in policy.lifts)
+        self.steps = {t.code: timedelta(days=t.interval_days) for t in policy.tiers}
+        self.clean_whitelist_hint = _whitelist_hint([], [], policy, as_of)
+        self.reinspection_deadline = timedelta(days=policy.reinspection.deadline_days)
+        self.factor_texts: dict[tuple[str, int], tuple[str, str, float, str]] = {}
+
+    def score(self, facts: TargetFacts, previous_tiers: tuple[str, ...]) -> Score:
+        history = self.history(facts)
+        inherent = self.inherent(facts)
+        if history.violations or history.substantiated:
+            assessment = self.assess(history, inherent)
+        else:
+            # A clean record: no points and no lift, only inherent hazard can raise it.
+            assessment = inherent.clean
+        factors = list(assessment.factors)
+
+        suspension = _suspension(facts, history, self.policy)
+        whitelist_active = facts.whitelisted and not suspension
+        if facts.whitelisted:
+            factors.append(_whitelist_factor(facts, suspension))
+        computed = "W" if whitelist_active else assessment.tier
+        tier = computed
+        if previous_tiers and not whitelist_active:
+            tier = _with_hysteresis(computed, previous_tiers, self.policy)
+        if tier != computed:
+            factors.append(_hysteresis_factor(computed, tier, self.policy))
+        return self.finish(facts, history, inherent, tier, computed, assessment, factors)
+
+    def history(self, facts: TargetFacts) -> _History:
+        _check_codes(facts)
+        as_of = self.as_of
+        violations = [v for v in facts.violations if v.found_on <= as_of]
+        if len(violations) > 1:
+            violations.sort(key=_violation_key)
+        last = _last_visit(facts.inspections, as_of) if facts.inspections else None
+        if not facts.complaints:
+            return _History(violations, [], [], last)
+
+        complaints = [c for c in facts.complaints if c.received_on <= as_of]
+        if len(complaints) > 1:
+            complaints.sort(key=_complaint_key)
+        return _History(
+            violations=violations,
+            substantiated=[c for c in complaints if c.status == "substantiated"],
+            pending=[c for c in complaints if c.status == "pending"],
+            last=last,
+        )
+
+    def inherent(self, facts: TargetFacts) -> _Inherent:
+        compiled = self.compiled
+        attributes = facts.attributes
+        values = tuple(_hashable(attributes.get(name)) for name in compiled.attributes)
+        key = (facts.kind, facts.hazard, *values)
+        try:
+            found = compiled.matched.get(key)
+        except TypeError:  # an unhashable attribute value: match without the cache
+            return _inherent_of(tuple(r for r in compiled.rules if _matches(r, facts)))
+        if found is None:
+            found = _inherent_of(tuple(r for r in compiled.rules if _matches(r, facts)))
+            compiled.matched[key] = found
+        return found
+
+    def assess(self, history: _History, inherent: _Inherent) -> _Assessment:
+        recent = [v for v in history.violations if v.found_on > self.violation_cut]
+        complaints = [c for c in history.substantiated if c.received_on > self.complaint_cut]
+        factors = self.behaviour_factors(recent, complaints)
+        points = float(round(sum(f.points for f in factors), 6))
+        tier = _band(points, self.policy)
+        for lift, cut in self.lifts:
+            records = self.lift_records(lift, cut, history, recent, complaints)
+            if len(records) >= lift.count:
+                factors.append(Factor(lift.code, lift.label, 0.0, records,
+                                      f"{len(records)} 条记录，至少 {lift.tier} 级"))
+                tier = _higher(tier, lift.tier)
+
+        factors.extend(r.factor for r in inherent.rules)
+        return _Assessment(_higher(tier, inherent.floor), points, factors,
+                           [r.rule for r in inherent.rules])
+
+    def behaviour_factors(
+        self, recent: list[ViolationRecord], complaints: list[ComplaintRecord]
+    ) -> list[Factor]:
+        """Points per severity, then for substantiated complaints, over the in-window records."""
+        factors = []
+        if recent:
+            by_severity: dict[str, list[str]] = {}
+            for v in recent:
+                by_severity.setdefault(v.severity, []).append(v.id)
+            for severity in SEVERITY_LABELS:
+                found = by_severity.get(severity)
+                if found:
+                    factors.append(self.points_factor(severity, tuple(found)))
+        if complaints:
+            factors.append(self.points_factor("", tuple(c.id for c in complaints)))
+        return factors
+
+    def points_factor(self, severity: str, records: tuple[str, ...]) -> Factor:
+        """The factor of `records` of one severity ('' for substantiated complaints)."""
+        key = (severity, len(records))
+        made = self.factor_texts.get(key)
+        if made is None:
+            made = _points_texts(self.policy, severity, len(records))
+            self.factor_texts[key] = made
+        code, label, points, detail = made
+        return Factor(code, label, points, records, detail)
+
+    def lift_records(
+        self,
+        lift: Lift,
+        cut: date,
+        history: _History,
+        recent: list[ViolationRecord],
+        complaints: list[ComplaintRecord],
+    ) -> tuple[str, ...]:
+        """A lift's records; the in-window lists serve when its window is the same."""
+        return _lift_records(
+            lift, cut,
+            recent if cut == self.violation_cut else history.violations,
+            complaints if cut == self.complaint_cut else history.substantiated,
+        )
+
+    def tier_at(self, history: _History, inherent: _Inherent, day: date) -> str:
+        """The computed tier the same records give on a later day (no factors built)."""
+        policy = self.policy
+        cut = _cut(day, policy.violation_window_days)
+        counts: dict[str, int] = {}
+        for v in history.violations:
+            if v.found_on > cut:
+                counts[v.severity] = counts.get(v.severity, 0) + 1
+        # The same sums, in the same order, as the factors of `assess`.
+        totals = [round(policy.severity_points[s] * counts[s], 6)
+                  for s in SEVERITY_LABELS if counts.get(s)]
+        cut = _cut(day, policy.complaint_window_days)
+        complaints = sum(1 for c in history.substantiated if c.received_on > cut)
+        if complaints:
+            totals.append(round(policy.complaint_points * complaints, 6))
+
+        tier = _band(round(sum(totals), 6), policy)
+        for lift in policy.lifts:
+            cut = _cut(day, lift.window_days)
+            hits = _lift_records(lift, cut, history.violations, history.substantiated)
+            if len(hits) >= lift.count:
+                tier = _higher(tier, lift.tier)
+        return _higher(tier, inherent.floor)
+
+    def finish(
+        self,
+        facts: TargetFacts,
+        history: _History,
+        inherent: _Inherent,
+        tier: str,
+        computed: str,
+        assessment: _Assessment,
+        factors: list[Factor],
+    ) -> Score:
+        policy, as_of = self.policy, self.as_of
+        tier_policy = self.compiled.tiers[tier]
+        interval, weight = tier_policy.interval_days, tier_policy.weight
+        last = history.last
+        if last is None:
+            due_on = as_of
+            weight *= policy.roster.never_inspected_weight_factor
+            factors.append(self.compiled.never_inspected)
+            overdue = policy.roster.never_inspected_overdue
+        else:
+            due_on = last.inspected_on + self.steps[tier]
+
+        failed = last if last is not None and last.verdict == "fail" else None
+        if failed is not None:
+            due_on = min(due_on, failed.inspected_on + self.reinspection_deadline)
+        if last is not None:
+            overdue = as_of >= due_on
+
+        if history.pending or failed is not None:
+            must_visit, more = _must_visit(history, policy, as_of, tier, overdue, failed)
+            factors.extend(more)
+        else:
+            must_visit = ("watchlist" if tier == "X" else "overdue") if overdue else None
+        return Score(
+            target_id=facts.target_id,
+            tier=tier,
+            interval_days=interval,
+            points=assessment.points,
+            factors=tuple(factors),
+            last_inspected=None if last is None else last.inspected_on,
+            due_on=due_on,
+            overdue=overdue,
+            must_visit=must_visit,
+            avoid_inspectors=() if failed is None else tuple(sorted(set(failed.inspectors))),
+            weight=weight,
+            policy_version=policy.version,
+            lower_tier_hint=self.hint(history, inherent, tier, assessment),
+            computed_tier=computed,
+            as_of=as_of,
+        )
+
+    def hint(
+        self, history: _History, inherent: _Inherent, tier: str, assessment: _Assessment
+    ) -> str:
+        """The lower-tier hint, kept per tier for clean records whose hint is the same."""
+        if assessment is not inherent.clean:
+            return self.lower_tier_hint(history, inherent, tier, assessment)
+        found = inherent.hints.get(tier)
+        if found is None:
+            found = self.lower_tier_hint(history, inherent, tier, assessment)
+            inherent.hints[tier] = found
+        return found
+
+    def lower_tier_hint(
+        self, history: _History, inherent: _Inherent, tier: str, assessment: _Assessment
+    ) -> str:
+        """What would move the target down a tier; never a date of the next visit."""
+        rank = self.compiled.rank
+        if tier == "W":
+            return "已列入标杆企业名单，为最低监管等级"
+        if rank[assessment.tier] < rank[tier]:
+            return f"本次评定为 {assessment.tier} 级；下次评定仍低于 {tier} 级即可降级"
+
+        floor = [r for r in assessment.inherent if r.tier == tier]
+        if floor:
+            labels = "、".join(r.label for r in floor)
+            return f"固有风险（{labels}）使等级不低于 {tier} 级"
+        if tier == "L":
+            if not (history.violations or history.substantiated):
+                return self.clean_whitelist_hint
+            return _whitelist_hint(history.violations, history.substantiated, self.policy,
+                                   self.as_of)
+
+        # The tier only falls as records leave their windows, so the first day it does is
+        # the first expiry day at which it is lower.
+        for day in _expiry_days(history, self.policy, self.as_of):
+            later = self.tier_at(history, inherent, day)
+            if rank[later] < rank[tier]:
+                steps = self.policy.reviews_to_move_down
+                suffix = f"（需连续 {steps} 次评定）" if steps > 1 else ""
+                return f"{day.isoformat()} 前无新的违法行为和属实投诉可降至 {later} 级{suffix}"
+        return ""
 
 
 def score_target(
@@ -207,21 +495,7 @@ def score_target(
     previous_tiers: tuple[str, ...] = (),
 ) -> Score:
     """Score one target as of a day; previous_tiers are earlier computed tiers, newest first."""
-    history = _history(facts, as_of)
-    inherent = _inherent(facts, _compiled(policy))
-    assessment = _assess(history, inherent, policy, as_of)
-    factors = list(assessment.factors)
-
-    suspension = _suspension(facts, history, policy)
-    whitelist_active = facts.whitelisted and not suspension
-    if facts.whitelisted:
-        factors.append(_whitelist_factor(facts, suspension))
-    computed = "W" if whitelist_active else assessment.tier
-    tier = computed if whitelist_active else _with_hysteresis(computed, previous_tiers, policy)
-    if tier != computed:
-        factors.append(_hysteresis_factor(computed, tier, policy))
-
-    return _finish(facts, policy, as_of, history, tier, computed, assessment, factors)
+    return _Day(policy, as_of).score(facts, previous_tiers)
 
 
 def score_all(
@@ -233,163 +507,79 @@ def score_all(
 ) -> list[Score]:
     """Score every target, ordered by target id; ids must be unique."""
     previous = previous_tiers or {}
-    ordered = sorted(facts, key=lambda f: f.target_id)
-    for before, after in zip(ordered, ordered[1:], strict=False):
-        if before.target_id == after.target_id:
-            raise ValueError(f"检查对象编号重复：{after.target_id}")
-    return [
-        score_target(f, policy, as_of, previous_tiers=previous.get(f.target_id, ()))
-        for f in ordered
-    ]
+    ordered = list(facts)
+    if any(a.target_id >= b.target_id for a, b in zip(ordered, ordered[1:], strict=False)):
+        ordered.sort(key=_target_key)
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if before.target_id == after.target_id:
+                raise ValueError(f"检查对象编号重复：{after.target_id}")
+    day = _Day(policy, as_of)
+    if not previous:
+        return [day.score(f, ()) for f in ordered]
+    return [day.score(f, previous.get(f.target_id, ())) for f in ordered]
 
 
-def _finish(
-    facts: TargetFacts,
-    policy: Policy,
-    as_of: date,
-    history: _History,
-    tier: str,
-    computed: str,
-    assessment: _Assessment,
-    factors: list[Factor],
-) -> Score:
-    interval = policy.tier(tier).interval_days
-    last = history.visits[-1] if history.visits else None
-    due_on = as_of if last is None else last.inspected_on + timedelta(days=interval)
-    weight = policy.tier(tier).weight
-    if last is None:
-        weight *= policy.roster.never_inspected_weight_factor
-        factors.append(_compiled(policy).never_inspected)
-
-    failed = last if last is not None and last.verdict == "fail" else None
-    if failed is not None:
-        deadline = failed.inspected_on + timedelta(days=policy.reinspection.deadline_days)
-        due_on = min(due_on, deadline)
-    overdue = policy.roster.never_inspected_overdue if last is None else as_of >= due_on
-
-    must_visit, more = _must_visit(history, policy, as_of, tier, overdue, failed)
-    factors.extend(more)
-    return Score(
-        target_id=facts.target_id,
-        tier=tier,
-        interval_days=interval,
-        points=assessment.points,
-        factors=tuple(factors),
-        last_inspected=None if last is None else last.inspected_on,
-        due_on=due_on,
-        overdue=overdue,
-        must_visit=must_visit,
-        avoid_inspectors=() if failed is None else tuple(sorted(set(failed.inspectors))),
-        weight=weight,
-        policy_version=policy.version,
-        lower_tier_hint=_lower_tier_hint(history, facts, policy, as_of, tier, assessment),
-        computed_tier=computed,
-        as_of=as_of,
-    )
+def _target_key(facts: TargetFacts) -> str:
+    return facts.target_id
 
 
-def _history(facts: TargetFacts, as_of: date) -> _History:
-    _check_codes(facts)
-    violations = _sorted([v for v in facts.violations if v.found_on <= as_of],
-                         lambda v: (v.found_on, v.id)) if facts.violations else []
-    visits = _sorted([i for i in facts.inspections
-                      if i.inspected_on <= as_of and i.verdict != "void"],
-                     lambda i: (i.inspected_on, i.id)) if facts.inspections else []
-    if not facts.complaints:
-        return _History(violations, [], [], visits)
+def _violation_key(v: ViolationRecord) -> tuple[date, str]:
+    return v.found_on, v.id
 
-    complaints = _sorted([c for c in facts.complaints if c.received_on <= as_of],
-                         lambda c: (c.received_on, c.id))
-    return _History(
-        violations=violations,
-        substantiated=[c for c in complaints if c.status == "substantiated"],
-        pending=[c for c in complaints if c.status == "pending"],
-        visits=visits,
-    )
+
+def _complaint_key(c: ComplaintRecord) -> tuple[date, str]:
+    return c.received_on, c.id
+
+
+def _last_visit(inspections: tuple[InspectionRecord, ...], as_of: date) -> InspectionRecord | None:
+    """The latest pass or fail visit by (day, id); among equal keys the last given."""
+    last = None
+    for i in inspections:
+        if i.verdict == "void" or i.inspected_on > as_of:
+            continue
+        if last is None or (i.inspected_on, i.id) >= (last.inspected_on, last.id):
+            last = i
+    return last
+
+
+def _hashable(value: Any) -> Any:
+    # True == 1 for a dict key, but a rule compares a bool differently from a number.
+    return ("bool", value) if isinstance(value, bool) else value
+
+
+def _inherent_of(rules: tuple[_Rule, ...]) -> _Inherent:
+    floor = "L"
+    for rule in rules:
+        floor = _higher(floor, rule.rule.tier)
+    clean = _Assessment(floor, 0.0, tuple(r.factor for r in rules), [r.rule for r in rules])
+    return _Inherent(rules, floor, clean, {})
 
 
 def _check_codes(facts: TargetFacts) -> None:
     where = f"检查对象 {facts.target_id}"
-    for v in facts.violations:
-        if v.severity not in SEVERITY_LABELS:
-            raise ValueError(f"{where} 的违法记录 {v.id} 等级应为 "
-                             f"{'/'.join(SEVERITY_LABELS)} 之一，实际为 {v.severity!r}")
-    for c in facts.complaints:
-        if c.status not in COMPLAINT_STATUSES:
-            raise ValueError(f"{where} 的投诉 {c.id} 状态应为 "
-                             f"{'/'.join(COMPLAINT_STATUSES)} 之一，实际为 {c.status!r}")
-    for i in facts.inspections:
-        if i.verdict not in VERDICTS:
-            raise ValueError(f"{where} 的检查记录 {i.id} 结论应为 "
-                             f"{'/'.join(VERDICTS)} 之一，实际为 {i.verdict!r}")
+    if facts.violations and not {v.severity for v in facts.violations} <= _SEVERITY_SET:
+        v = next(v for v in facts.violations if v.severity not in _SEVERITY_SET)
+        raise ValueError(f"{where} 的违法记录 {v.id} 等级应为 "
+                         f"{'/'.join(SEVERITY_LABELS)} 之一，实际为 {v.severity!r}")
+    if facts.complaints and not {c.status for c in facts.complaints} <= _STATUS_SET:
+        c = next(c for c in facts.complaints if c.status not in _STATUS_SET)
+        raise ValueError(f"{where} 的投诉 {c.id} 状态应为 "
+                         f"{'/'.join(COMPLAINT_STATUSES)} 之一，实际为 {c.status!r}")
+    if facts.inspections and not {i.verdict for i in facts.inspections} <= _VERDICT_SET:
+        i = next(i for i in facts.inspections if i.verdict not in _VERDICT_SET)
+        raise ValueError(f"{where} 的检查记录 {i.id} 结论应为 "
+                         f"{'/'.join(VERDICTS)} 之一，实际为 {i.verdict!r}")
 
 
-def _sorted(records: list[_R], key: Callable[[_R], tuple[date, str]]) -> list[_R]:
-    if len(records) > 1:
-        records.sort(key=key)
-    return records
-
-
-def _within(day: date, as_of: date, window_days: int) -> bool:
-    """True when `day` (on or before as_of) lies in the window ending on as_of."""
-    return (as_of - day).days < window_days
-
-
-def _assess(history: _History, inherent: list[_Rule], policy: Policy, day: date) -> _Assessment:
-    if not (history.violations or history.substantiated):
-        # A clean record: no points and no lift, only inherent hazard can raise it.
-        return _clean_assessment(inherent)
-
-    factors = _behaviour_factors(history, policy, day)
-    points = round(sum(f.points for f in factors), 6)
-    tier = _band(points, policy)
-    for lift, records in _lift_hits(history, policy, day):
-        factors.append(Factor(lift.code, lift.label, 0.0, records,
-                              f"{len(records)} 条记录，至少 {lift.tier} 级"))
-        tier = _higher(tier, lift.tier)
-
-    for rule in inherent:
-        factors.append(rule.factor)
-        tier = _higher(tier, rule.rule.tier)
-    return _Assessment(tier, points, factors, [r.rule for r in inherent])
-
-
-def _clean_assessment(inherent: list[_Rule]) -> _Assessment:
-    tier = "L"
-    for rule in inherent:
-        tier = _higher(tier, rule.rule.tier)
-    return _Assessment(tier, 0.0, [r.factor for r in inherent], [r.rule for r in inherent])
-
-
-def _inherent(facts: TargetFacts, compiled: _Compiled) -> list[_Rule]:
-    return [r for r in compiled.rules if _matches(r, facts)]
-
-
-def _behaviour_factors(history: _History, policy: Policy, day: date) -> list[Factor]:
-    factors = []
-    window = policy.violation_window_days
-    by_severity: dict[str, list[str]] = {}
-    for v in history.violations:
-        if _within(v.found_on, day, window):
-            by_severity.setdefault(v.severity, []).append(v.id)
-    for severity, label in SEVERITY_LABELS.items():
-        found = by_severity.get(severity)
-        if found:
-            each = policy.severity_points[severity]
-            factors.append(Factor(
-                f"violations_{severity}", f"{label}违法行为", round(each * len(found), 6),
-                tuple(found), f"{len(found)} 起 × {each:g} 分（{window} 天内）",
-            ))
-
-    window = policy.complaint_window_days
-    complaints = [c.id for c in history.substantiated if _within(c.received_on, day, window)]
-    if complaints:
-        each = policy.complaint_points
-        factors.append(Factor(
-            "complaints_substantiated", "属实投诉", round(each * len(complaints), 6),
-            tuple(complaints), f"{len(complaints)} 件 × {each:g} 分（{window} 天内）",
-        ))
-    return factors
+def _points_texts(policy: Policy, severity: str, count: int) -> tuple[str, str, float, str]:
+    """Code, label, points and detail of a points factor over `count` records."""
+    if not severity:
+        each, window = policy.complaint_points, policy.complaint_window_days
+        return ("complaints_substantiated", "属实投诉", round(each * count, 6),
+                f"{count} 件 × {each:g} 分（{window} 天内）")
+    each, window = policy.severity_points[severity], policy.violation_window_days
+    return (f"violations_{severity}", f"{SEVERITY_LABELS[severity]}违法行为",
+            round(each * count, 6), f"{count} 起 × {each:g} 分（{window} 天内）")
 
 
 def _band(points: float, policy: Policy) -> str:
@@ -399,18 +589,13 @@ def _band(points: float, policy: Policy) -> str:
     return "L"
 
 
-def _lift_hits(history: _History, policy: Policy, day: date) -> list[tuple[Lift, tuple[str, ...]]]:
-    hits = []
-    for lift in policy.lifts:
-        if lift.records == "violations":
-            ids = tuple(v.id for v in history.violations if v.severity in lift.severities
-                        and _within(v.found_on, day, lift.window_days))
-        else:
-            ids = tuple(c.id for c in history.substantiated
-                        if _within(c.received_on, day, lift.window_days))
-        if len(ids) >= lift.count:
-            hits.append((lift, ids))
-    return hits
+def _lift_records(
+    lift: Lift, cut: date, violations: list[ViolationRecord], complaints: list[ComplaintRecord]
+) -> tuple[str, ...]:
+    if lift.records == "violations":
+        return tuple(v.id for v in violations
+                     if v.severity in lift.severities and v.found_on > cut)
+    return tuple(c.id for c in complaints if c.received_on > cut)
 
 
 def _matches(compiled: _Rule, facts: TargetFacts) -> bool:
@@ -439,12 +624,27 @@ def _suspension(facts: TargetFacts, history: _History, policy: Policy) -> tuple[
     """Records dated on or after the whitelist start that suspend the entry."""
     if not facts.whitelisted:
         return ()
-    since = facts.whitelisted_since or date.min
+    return suspending_records(history.violations, history.substantiated,
+                              facts.whitelisted_since, policy)
+
+
+def suspending_records(
+    violations: Iterable[ViolationRecord],
+    substantiated: Iterable[ComplaintRecord],
+    since: date | None,
+    policy: Policy,
+) -> tuple[str, ...]:
+    """Ids of violations of a suspending severity and substantiated complaints from `since` on.
+
+    Without a start date every record suspends, which errs on the side of inspection.
+    """
+    start = since or date.min
     rules = policy.whitelist
-    found = [v.id for v in history.violations
-             if v.found_on >= since and v.severity in rules.suspend_severities]
+    found = [v.id for v in violations
+             if v.found_on >= start and v.severity in rules.suspend_severities]
     if rules.suspend_on_complaint:
-        found += [c.id for c in history.substantiated if c.received_on >= since]
+        found += [c.id for c in substantiated
+                  if c.received_on >= start and c.status == "substantiated"]
     return tuple(found)
 
 
@@ -500,56 +700,32 @@ def _must_visit(
     return reason, factors
 
 
-def _lower_tier_hint(
-    history: _History,
-    facts: TargetFacts,
-    policy: Policy,
-    as_of: date,
-    tier: str,
-    assessment: _Assessment,
-) -> str:
-    """What would move the target down a tier; never a date of the next visit."""
-    if tier == "W":
-        return "已列入标杆企业名单，为最低监管等级"
-    if tier_rank(assessment.tier) < tier_rank(tier):
-        return f"本次评定为 {assessment.tier} 级；下次评定仍低于 {tier} 级即可降级"
-
-    floor = [r for r in assessment.inherent if r.tier == tier]
-    if floor:
-        labels = "、".join(r.label for r in floor)
-        return f"固有风险（{labels}）使等级不低于 {tier} 级"
-    if tier == "L":
-        return _whitelist_hint(history, policy, as_of)
-
-    inherent = _inherent(facts, _compiled(policy))
-    for day in _expiry_days(history, policy, as_of):
-        later = _assess(history, inherent, policy, day)
-        if tier_rank(later.tier) < tier_rank(tier):
-            steps = policy.reviews_to_move_down
-            suffix = f"（需连续 {steps} 次评定）" if steps > 1 else ""
-            return f"{day.isoformat()} 前无新的违法行为和属实投诉可降至 {later.tier} 级{suffix}"
-    return ""
-
-
 def _expiry_days(history: _History, policy: Policy, as_of: date) -> list[date]:
     """Days after as_of on which a record leaves one of its windows."""
-    windows = [policy.violation_window_days, *(lift.window_days for lift in policy.lifts)]
-    dated = [v.found_on for v in history.violations]
-    days = {d + timedelta(days=w) for d in dated for w in windows}
+    lifts = [timedelta(days=lift.window_days) for lift in policy.lifts]
+    windows = set(lifts) | {timedelta(days=policy.violation_window_days)}
+    days = {v.found_on + w for v in history.violations for w in windows}
 
-    windows = [policy.complaint_window_days, *(lift.window_days for lift in policy.lifts)]
-    days |= {c.received_on + timedelta(days=w) for c in history.substantiated for w in windows}
+    windows = set(lifts) | {timedelta(days=policy.complaint_window_days)}
+    days |= {c.received_on + w for c in history.substantiated for w in windows}
     return sorted(d for d in days if d > as_of)
 
 
-def _whitelist_hint(history: _History, policy: Policy, as_of: date) -> str:
+def _whitelist_hint(
+    violations: list[ViolationRecord],
+    substantiated: list[ComplaintRecord],
+    policy: Policy,
+    as_of: date,
+) -> str:
     rules = policy.whitelist
-    clean_from = [v.found_on + timedelta(days=rules.no_violation_days) for v in history.violations]
-    clean_from += [c.received_on + timedelta(days=rules.no_complaint_days)
-                   for c in history.substantiated]
+    # Both lists are oldest first, so their last records are the latest.
+    clean_from = []
+    if violations:
+        clean_from.append(violations[-1].found_on + timedelta(days=rules.no_violation_days))
+    if substantiated:
+        clean_from.append(substantiated[-1].received_on + timedelta(days=rules.no_complaint_days))
     visits = f"且最近连续 {rules.clean_inspections} 次检查合格的" if rules.clean_inspections else ""
     day = max(clean_from, default=as_of)
     if day <= as_of:
         return f"无违法行为和属实投诉{visits}，可申请纳入标杆企业名单（W 级）"
     return f"{day.isoformat()} 前无新的违法行为和属实投诉{visits}，可申请纳入标杆企业名单（W 级）"
-
