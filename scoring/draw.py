@@ -74,6 +74,7 @@ order. Positions number the visits 1, 2, ... pair by pair, in pair order.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -82,7 +83,7 @@ from typing import NamedTuple, TypeVar
 import msgspec
 
 from scoring.policy import Policy, tier_rank
-from scoring.risk import Score, TargetFacts
+from scoring.risk import Score, TargetFacts, last_visit
 
 ALGORITHM = "xuncha-draw/1 sha256-unit must-do uniform-srs systematic-pps(district)"
 MUST_VISIT_ORDER = ("complaint", "reinspection", "watchlist", "overdue")
@@ -171,9 +172,25 @@ def _unit(text: str) -> float:
     return (value + 0.5) / _TWO_53
 
 
+def _units(seed: str, day: date, keys: Iterable[str]) -> dict[str, float]:
+    """`unit_random` of many keys, the shared prefix hashed once."""
+    prefix = hashlib.sha256(f"{seed}|{day.isoformat()}|".encode())
+    numbers = {}
+    for key in keys:
+        h = prefix.copy()
+        h.update(key.encode("utf-8"))
+        numbers[key] = ((int.from_bytes(h.digest()[:8], "big") >> 11) + 0.5) / _TWO_53
+    return numbers
+
+
 def canonical_json(items: Iterable[Candidate | InspectorOnDuty]) -> bytes:
     """The canonical JSON array of the items, sorted by id (see module doc)."""
     return _ENCODER.encode(sorted(items, key=_key))
+
+
+def _sorted_digest(items: list[Candidate] | list[InspectorOnDuty]) -> str:
+    """`digest` of items already sorted by id."""
+    return hashlib.sha256(_ENCODER.encode(items)).hexdigest()
 
 
 def digest(items: Iterable[Candidate | InspectorOnDuty]) -> str:
@@ -194,10 +211,8 @@ def candidate_from_score(
     longitude: float | None = None,
 ) -> Candidate:
     """The draw's view of a scored target."""
-    visits = sorted((i for i in facts.inspections
-                     if i.inspected_on <= score.as_of and i.verdict != "void"),
-                    key=lambda i: (i.inspected_on, i.id))
-    last_pair = tuple(sorted(set(visits[-1].inspectors))) if visits else ()
+    last = last_visit(facts.inspections, score.as_of) if facts.inspections else None
+    last_pair = tuple(sorted(set(last.inspectors))) if last is not None else ()
     return Candidate(
         target_id=score.target_id,
         enterprise_uscc=facts.enterprise_uscc,
@@ -255,7 +270,7 @@ def draw(
     if capacity < 0:
         raise ValueError(f"抽查容量应为不小于 0 的整数，实际为 {capacity}")
 
-    numbers = {c.target_id: unit_random(seed, day, c.target_id) for c in pool}
+    numbers = _units(seed, day, (c.target_id for c in pool))
     picks, backlog = _select(pool, numbers, capacity, seed, day, policy)
     pairs = form_pairs(staff, seed, day)
     by_pair, unpaired = _assign(picks, pairs, policy)
@@ -264,8 +279,8 @@ def draw(
         algorithm=ALGORITHM,
         capacity=capacity,
         assignments=_positions(pairs, by_pair),
-        candidates_digest=digest(pool),
-        inspectors_digest=digest(staff),
+        candidates_digest=_sorted_digest(pool),
+        inspectors_digest=_sorted_digest(staff),
         unassigned=(*backlog, *unpaired),
         day=day,
         seed=seed,
@@ -275,24 +290,32 @@ def draw(
 
 def _checked_candidates(candidates: Sequence[Candidate]) -> list[Candidate]:
     pool = _sorted_unique(candidates, "检查对象")
+    weights = [c.weight for c in pool]
+    if not all(0 < w < math.inf for w in weights):
+        for c in pool:
+            if not (math.isfinite(c.weight) and c.weight > 0):
+                raise ValueError(f"检查对象 {c.target_id} 的抽查权重应为正数，实际为 {c.weight!r}")
     for c in pool:
-        if not (math.isfinite(c.weight) and c.weight > 0):
-            raise ValueError(f"检查对象 {c.target_id} 的抽查权重应为正数，实际为 {c.weight!r}")
         if c.must_visit is not None and c.must_visit not in MUST_VISIT_ORDER:
             raise ValueError(f"检查对象 {c.target_id} 的必查原因应为 "
                              f"{'/'.join(MUST_VISIT_ORDER)} 之一，实际为 {c.must_visit!r}")
-        tier_rank(c.tier)
+    for tier in {c.tier for c in pool}:
+        tier_rank(tier)
     return pool
 
 
 def _sorted_unique(items: Sequence[_Item], noun: str) -> list[_Item]:
-    keyed = sorted(((_key(i), i) for i in items), key=lambda pair: pair[0])
-    for (a, _), (b, _) in zip(keyed, keyed[1:], strict=False):
-        if a == b:
-            raise ValueError(f"{noun}编号重复：{a}")
-    if any(not k for k, _ in keyed):
+    ordered = list(items)
+    keys = [_key(i) for i in ordered]
+    if any(a >= b for a, b in zip(keys, keys[1:], strict=False)):
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        ordered, keys = [ordered[i] for i in order], [keys[i] for i in order]
+        for a, b in zip(keys, keys[1:], strict=False):
+            if a == b:
+                raise ValueError(f"{noun}编号重复：{a}")
+    if keys and not keys[0]:
         raise ValueError(f"{noun}编号不能为空")
-    return [item for _, item in keyed]
+    return ordered
 
 
 def _key(item: Candidate | InspectorOnDuty) -> str:
@@ -341,8 +364,8 @@ def _uniform(rest: list[Candidate], numbers: dict[str, float], n: int) -> list[_
     if n <= 0 or not rest:
         return []
     probability = 1.0 if n >= len(rest) else n / len(rest)
-    ordered = sorted(rest, key=lambda c: (numbers[c.target_id], c.target_id))
-    return [_Pick(c, "uniform", probability) for c in ordered[:n]]
+    ordered = heapq.nsmallest(n, rest, key=lambda c: (numbers[c.target_id], c.target_id))
+    return [_Pick(c, "uniform", probability) for c in ordered]
 
 
 def _systematic_pps(

@@ -282,7 +282,7 @@ class _Day:
         violations = [v for v in facts.violations if v.found_on <= as_of]
         if len(violations) > 1:
             violations.sort(key=_violation_key)
-        last = _last_visit(facts.inspections, as_of) if facts.inspections else None
+        last = last_visit(facts.inspections, as_of) if facts.inspections else None
         if not facts.complaints:
             return _History(violations, [], [], last)
 
@@ -531,7 +531,9 @@ def _complaint_key(c: ComplaintRecord) -> tuple[date, str]:
     return c.received_on, c.id
 
 
-def _last_visit(inspections: tuple[InspectionRecord, ...], as_of: date) -> InspectionRecord | None:
+def last_visit(
+    inspections: Iterable[InspectionRecord], as_of: date
+) -> InspectionRecord | None:
     """The latest pass or fail visit by (day, id); among equal keys the last given."""
     last = None
     for i in inspections:
