@@ -8,24 +8,21 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, MediaType, Request, Response, get
+from litestar import Litestar, Request, get
 from litestar.config.csrf import CSRFConfig
-from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.stores.file import FileStore
 from litestar.template.config import TemplateConfig
 
-from inspection import api, jobs, pages
+from inspection import api, http_errors, jobs, pages
 from inspection.auth import BearerAwareCSRFMiddleware, XunchaAuthMiddleware
 from inspection.db import Database
-from inspection.errors import XunchaError
 from inspection.fonts import find_cjk_font
 from inspection.sessions import LoggedInSessionConfig
-from inspection.settings import Settings
+from inspection.settings import Settings, SettingsError
 from scoring.policy import load_policy
 
 logger = logging.getLogger(__name__)
@@ -41,49 +38,13 @@ async def healthz(request: Request[Any, Any, Any]) -> dict[str, str]:
 
 
 def _check_media(media: Path) -> None:
-    media.mkdir(parents=True, exist_ok=True)
     probe = media / ".write-test"
     try:
+        media.mkdir(parents=True, exist_ok=True)
         probe.write_bytes(b"ok")
         probe.unlink()
     except OSError as exc:
-        raise RuntimeError(f"XUNCHA_MEDIA={media} is not writable: {exc}") from exc
-
-
-def _wants_json(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
-        "accept", ""
-    )
-
-
-def _error_response(
-    request: Request[Any, Any, Any], status: int, message: str, field: str | None = None
-) -> Response[Any]:
-    if _wants_json(request):
-        body: dict[str, Any] = {"status_code": status, "detail": message}
-        if field:
-            body["field"] = field
-        return Response(body, status_code=status, media_type=MediaType.JSON)
-    return Template(
-        "error.html", context={"status": status, "message": message}, status_code=status
-    )
-
-
-def _xuncha_error(request: Request[Any, Any, Any], exc: XunchaError) -> Response[Any]:
-    if exc.status_code < 500:
-        logger.warning("rejected %s %s: %s", request.method, request.url.path, exc.message)
-    return _error_response(request, exc.status_code, exc.message, exc.field)
-
-
-def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
-        return Redirect(f"/login?next={request.url.path}")
-    detail = exc.detail
-    if exc.status_code == 403 and detail in ("Forbidden", "CSRF token verification failed"):
-        detail = "无权访问" if detail == "Forbidden" else "表单已过期，请刷新页面后重试"
-    if exc.status_code == 400 and getattr(exc, "extra", None):
-        detail = f"{detail}: {exc.extra}"
-    return _error_response(request, exc.status_code, detail)
+        raise SettingsError(f"XUNCHA_MEDIA={media} 不可写：{exc.strerror}") from None
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -91,10 +52,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     policy = load_policy(settings.policy)
 
+    _check_media(settings.media)
+    font = find_cjk_font()
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        _check_media(settings.media)
-        app.state.font = find_cjk_font()
         app.state.db = await Database(settings.db).open()
         scheduler = jobs.start_scheduler(app) if settings.scheduler else None
         logger.info(
@@ -137,11 +99,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(
             directory=FRONTEND / "templates", engine=JinjaTemplateEngine
         ),
-        exception_handlers={XunchaError: _xuncha_error, HTTPException: _http_error},
+        exception_handlers=http_errors.HANDLERS,
         openapi_config=OpenAPIConfig(title="Xuncha 巡查", version="1", path="/schema"),
         request_max_body_size=settings.photo_max_bytes + 1_000_000,
     )
     app.state.settings = settings
+    app.state.font = font
     app.state.policy = policy
     pages.configure_templates(app)
     return app

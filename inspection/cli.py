@@ -21,6 +21,17 @@ from inspection.db import Database
 
 logger = logging.getLogger(__name__)
 
+
+def _whoami() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+# Who ran a command, for the audit log.
+CLI_ACTOR = f"cli:{_whoami()}"
+
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
 
@@ -93,7 +104,7 @@ async def cmd_import(args: argparse.Namespace) -> int:
 
     async with Database(args.db) as db:
         report = await import_file(
-            db, args.kind, args.file, mapping=args.map, skip_bad=args.skip_bad, actor="cli"
+            db, args.kind, args.file, mapping=args.map, skip_bad=args.skip_bad, actor=CLI_ACTOR
         )
     for warning in report.warnings:
         _out(f"警告：{warning}")
@@ -179,7 +190,7 @@ async def cmd_roster(args: argparse.Namespace) -> int:
                 db,
                 _policy(args),
                 args.date,
-                actor="cli",
+                actor=CLI_ACTOR,
                 seed=args.seed,
                 redraw_reason=args.redraw_reason,
             )
@@ -240,7 +251,7 @@ async def cmd_user(args: argparse.Namespace) -> int:
             args.role,
             enterprise_uscc=args.enterprise,
             inspector_id=args.inspector,
-            actor="cli",
+            actor=CLI_ACTOR,
         )
     _out(f"已添加用户 {args.username}（{args.role}）")
     return 0
@@ -397,17 +408,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that only read: pointing them at a missing file is a typo, not a new database.
+READS_ONLY = {"score", "audit", "backtest"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``xuncha`` command."""
     from inspection.errors import XunchaError
+    from inspection.fonts import CjkFontMissingError
     from inspection.settings import SettingsError
+    from scoring.policy import PolicyError
 
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    level = logging.INFO if args.command == "serve" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    reads_only = args.command in READS_ONLY or getattr(args, "action", "") in ("show", "verify")
+    db = getattr(args, "db", None)
+    if reads_only and db is not None and not Path(db).exists():
+        _out(f"错误：数据库文件 {db} 不存在")
+        return 2
     handler: Handler = args.handler
     try:
         return asyncio.run(handler(args))
-    except (XunchaError, SettingsError) as exc:
+    except (XunchaError, SettingsError, CjkFontMissingError, PolicyError) as exc:
         _out(f"错误：{getattr(exc, 'message', exc)}")
         return 2
     except KeyboardInterrupt:

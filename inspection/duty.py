@@ -177,7 +177,7 @@ async def public_rosters(db: Database, today: date, *, limit: int = 30) -> list[
     """Past days' draws for the public: seed, its commitment, digests and drawn targets."""
     rows = await db.fetchall(
         "SELECT r.id, r.day, r.seed, r.algorithm, r.policy_version, r.candidates_digest,"
-        " r.inspectors_digest, c.seed_sha256, c.committed_at FROM rosters r"
+        " r.inspectors_digest, r.audit_head, c.seed_sha256, c.committed_at FROM rosters r"
         " LEFT JOIN seed_commitments c ON c.day = r.day"
         " WHERE r.superseded_at IS NULL AND r.day < ? ORDER BY r.day DESC LIMIT ?",
         (today.isoformat(), limit),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from datetime import date, timedelta
 from typing import Any
@@ -26,6 +27,8 @@ from scoring.policy import Policy
 from scoring.risk import Score, score_all
 
 logger = logging.getLogger(__name__)
+
+SEED_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
 class RosterInputs(msgspec.Struct, frozen=True):
@@ -161,6 +164,9 @@ async def generate(
                 "reason": redraw_reason,
             },
         )
+        await tx.execute(
+            "UPDATE rosters SET audit_head = ? WHERE id = ?", (await audit.head(tx), roster_id)
+        )
     logger.info(
         "roster %s for %s: %d visits from %d candidates and %d inspectors",
         roster_id,
@@ -174,6 +180,10 @@ async def generate(
 
 async def _seed_for(db: Database, day: date, given: str | None) -> str:
     """The committed seed of the day; a given seed must match it, or makes the commitment."""
+    if given is not None and not SEED_PATTERN.fullmatch(given):
+        raise ValidationError(
+            f"随机种子应为 1 到 128 个字母、数字或 - _ . 字符，收到“{given[:40]}”", field="seed"
+        )
     async with db.transaction() as tx:
         committed = await duty.committed_seed(tx, day)
         if committed is None:
@@ -352,16 +362,21 @@ async def reassign(
     """A leader's change of the pair for one visit; the reason is required and kept."""
     if not reason.strip():
         raise ValidationError("调整检查人员须填写理由", field="reason")
+    if len(reason) > 500:
+        raise ValidationError(f"理由最多 500 字，收到 {len(reason)} 字", field="reason")
     if inspector_a == inspector_b:
         raise ValidationError("两名检查人员不能是同一人", field="inspector_b")
     async with db.transaction() as tx:
         row = await tx.fetchone(
-            "SELECT a.id, a.target_id, a.inspector_a, a.inspector_b, t.enterprise_uscc"
-            " FROM assignments a JOIN targets t ON t.id = a.target_id WHERE a.id = ?",
+            "SELECT a.id, a.target_id, a.inspector_a, a.inspector_b, a.status,"
+            " t.enterprise_uscc FROM assignments a JOIN targets t ON t.id = a.target_id"
+            " WHERE a.id = ?",
             (assignment_id,),
         )
         if row is None:
             raise NotFoundError(f"检查任务 {assignment_id} 不存在")
+        if row["status"] != "planned":
+            raise ConflictError(f"检查任务 {assignment_id} 已完成或已取消，不能再调整人员")
         for inspector in (inspector_a, inspector_b):
             if not await tx.fetchval(
                 "SELECT 1 FROM inspectors WHERE id = ? AND active = 1", (inspector,)

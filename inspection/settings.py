@@ -32,9 +32,12 @@ def _path(value: str) -> Path:
 
 
 def _positive_int(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("应为正整数") from None
     if number <= 0:
-        raise ValueError("must be a positive integer")
+        raise ValueError("应为正整数")
     return number
 
 
@@ -44,14 +47,13 @@ def _bool(value: str) -> bool:
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise ValueError("must be one of 1/0, true/false, yes/no, on/off")
+    raise ValueError("应为 1/0、true/false、yes/no 或 on/off")
 
 
 def _secret(value: str) -> str:
     if len(value) < 32:
         raise ValueError(
-            "must be at least 32 characters (try: python -c "
-            "'import secrets; print(secrets.token_hex(32))')"
+            "至少 32 个字符（可用 python -c 'import secrets; print(secrets.token_hex(32))' 生成）"
         )
     return value
 
@@ -59,12 +61,24 @@ def _secret(value: str) -> str:
 def _clock(value: str) -> tuple[int, int]:
     match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", value.strip())
     if not match:
-        raise ValueError("must be a local time HH:MM, for example 18:30")
+        raise ValueError("应为本地时间 HH:MM，例如 18:30")
     return int(match.group(1)), int(match.group(2))
 
 
-def _optional_path(value: str) -> Path | None:
-    return Path(value).expanduser() if value else None
+def _policy_file(value: str) -> Path | None:
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ValueError(f"找不到策略文件 {path}")
+    return path
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError("应为 DEBUG、INFO、WARNING 或 ERROR")
+    return level
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -80,7 +94,7 @@ SETTINGS: tuple[Setting, ...] = (
         "XUNCHA_POLICY",
         "",
         "scoring policy TOML file; empty uses the default shipped with scoring/",
-        _optional_path,
+        _policy_file,
     ),
     Setting("XUNCHA_PHOTO_MAX_BYTES", "26214400", "largest photo upload in bytes", _positive_int),
     Setting(
@@ -112,7 +126,7 @@ SETTINGS: tuple[Setting, ...] = (
         "mark cookies Secure; turn on when served over HTTPS",
         _bool,
     ),
-    Setting("XUNCHA_LOG_LEVEL", "INFO", "logging level", str.upper),
+    Setting("XUNCHA_LOG_LEVEL", "INFO", "logging level", _log_level),
 )
 
 
@@ -122,7 +136,7 @@ def read_one(name: str, env: Mapping[str, str] | None = None) -> Any:
     setting = next(s for s in SETTINGS if s.name == name)
     raw = env.get(name, setting.default)
     if raw is None:
-        raise SettingsError(f"{name} is required: {setting.help}")
+        raise SettingsError(f"必须设置 {name}：{setting.help}")
     try:
         return setting.parse(raw)
     except ValueError as exc:
@@ -159,7 +173,7 @@ class Settings:
                 continue
             raw = env.get(setting.name, setting.default)
             if raw is None:
-                raise SettingsError(f"{setting.name} is required: {setting.help}")
+                raise SettingsError(f"必须设置 {setting.name}：{setting.help}")
             try:
                 values[field] = setting.parse(raw)
             except ValueError as exc:

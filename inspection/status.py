@@ -174,7 +174,9 @@ async def public_results(
     db: Database, q: str = "", *, limit: int = 50, offset: int = 0
 ) -> list[PublicResult]:
     """Published results (一公开), searchable by enterprise or target name or USCC."""
-    q = q.strip()
+    q = q.strip()[:100]
+    # Whatever a client asks for, a page stays a page.
+    limit, offset = min(max(limit, 1), 200), min(max(offset, 0), 1_000_000)
     rows = await db.fetchall(
         PUBLIC_SQL, {"q": q, "like": f"%{q}%", "limit": limit, "offset": offset}
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 
 import msgspec
@@ -17,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 ROLES = ("admin", "leader", "inspector", "enterprise")
 MIN_PASSWORD_LENGTH = 8
+USERNAME = re.compile(r"[A-Za-z0-9._-]{2,32}")
 
 _hasher = PasswordHasher()
 
@@ -53,6 +55,14 @@ async def create_user(
     password_hash: str | None = None,
 ) -> int:
     """Add a user inside the caller's transaction; refuses a taken name or bad role link."""
+    if not USERNAME.fullmatch(username):
+        raise ValidationError(
+            f"用户名应为 2 到 32 个字母、数字或 . _ - 字符，收到“{username[:40]}”", field="username"
+        )
+    if enterprise_uscc and role != "enterprise":
+        raise ValidationError("只有企业用户可以指定 --enterprise", field="enterprise")
+    if inspector_id and role != "inspector":
+        raise ValidationError("只有检查员用户可以指定 --inspector", field="inspector")
     if role not in ROLES:
         raise ValidationError(f"角色应为 {'、'.join(ROLES)} 之一，收到“{role}”", field="role")
     if password_hash is None and len(password) < MIN_PASSWORD_LENGTH:

@@ -25,11 +25,18 @@ def user_of(request: Request[Any, Any, Any]) -> User:
     return user
 
 
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
 def parse_day(value: str | None, field: str = "date") -> date:
-    """A local day from the query, today when absent."""
+    """A local day from the query, today when absent; years 2000 to 2099 only."""
     if not value:
         return local_today()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValidationError(f"日期应为 YYYY-MM-DD 格式，收到“{value}”", field=field) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(f"日期应在 {FIRST_DAY} 至 {LAST_DAY} 之间，收到 {day}", field=field)
+    return day

@@ -9,7 +9,6 @@ from litestar.testing import AsyncTestClient
 
 from checklists import load_checklist
 from inspection.clock import local_today
-
 from inspection.db import Database, utcnow
 from inspection.users import create_user
 

@@ -95,3 +95,43 @@ def test_import_rejects_and_stores_nothing(db: Path, tmp_path: Path,
                    encoding="utf-8")
     code, out = run(capsys, "import", "enterprises", str(bad), "--db", str(db))
     assert code == 1 and "第3行" in out and "未写入任何数据" in out
+
+
+def test_audit_verify_notices_a_cut_off_tail(db: Path, capsys: pytest.CaptureFixture[str]
+                                             ) -> None:
+    assert run(capsys, "roster", "generate", "--date", "2026-12-04", "--db", str(db))[0] == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER audit_log_no_delete")
+        last = conn.execute("SELECT MAX(id) FROM audit_log").fetchone()[0]
+        conn.execute("DELETE FROM audit_log WHERE id = ?", (last,))
+    code, out = run(capsys, "audit", "verify", "--db", str(db))
+    assert code == 1 and f"第 {last} 条" in out
+
+
+def test_audit_verify_notices_a_renumbered_entry(db: Path, capsys: pytest.CaptureFixture[str]
+                                                 ) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER audit_log_no_update")
+        conn.execute("UPDATE audit_log SET id = 100 WHERE id = 6")
+    code, out = run(capsys, "audit", "verify", "--db", str(db))
+    assert code == 1 and "第 100 条" in out
+
+
+def test_read_commands_refuse_a_missing_database(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "typo.db"
+    code, out = run(capsys, "roster", "verify", "--date", "2026-12-04", "--db", str(missing))
+    assert code == 2 and "不存在" in out and not missing.exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["", "--role", "leader"], "用户名"),
+    (["' OR 1=1 --", "--role", "leader"], "用户名"),
+    (["zhao", "--role", "leader", "--enterprise", "91411000MA47Q5XK3C"], "--enterprise"),
+])
+def test_user_add_refuses_bad_names_and_stray_links(
+        db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        args: list[str], message: str) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("long-enough-pass\n"))
+    code, out = run(capsys, "user", "add", *args, "--db", str(db))
+    assert code == 2 and message in out

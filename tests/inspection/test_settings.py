@@ -17,7 +17,7 @@ def test_every_setting_is_in_the_readme(setting: object) -> None:
 
 
 def test_the_secret_is_required() -> None:
-    with pytest.raises(SettingsError, match="XUNCHA_SECRET is required"):
+    with pytest.raises(SettingsError, match="必须设置 XUNCHA_SECRET"):
         Settings.from_env({})
 
 
@@ -27,6 +27,8 @@ def test_the_secret_is_required() -> None:
     ("XUNCHA_PHOTO_MAX_BYTES", "lots"),
     ("XUNCHA_ROSTER_TIME", "25:00"),
     ("XUNCHA_SCHEDULER", "maybe"),
+    ("XUNCHA_LOG_LEVEL", "LOUD"),
+    ("XUNCHA_POLICY", "/nonexistent/policy.toml"),
 ])
 def test_a_bad_value_names_its_variable(name: str, value: str) -> None:
     env = {"XUNCHA_SECRET": "k" * 40, name: value}
