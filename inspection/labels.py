@@ -25,6 +25,13 @@ ROLES = {"admin": "管理员", "leader": "执法队长", "inspector": "检查人
 SEVERITIES = {"critical": "严重", "serious": "较重", "minor": "一般", "administrative": "轻微"}
 STATUSES = {"planned": "待检查", "done": "已检查", "cancelled": "已取消"}
 
+PHOTO_FLAGS = {
+    "far_from_target": "远离检查对象",
+    "taken_long_before": "拍摄时间早于检查",
+    "missing_time": "无拍摄时间",
+    "missing_offset": "拍摄时间无时区",
+}
+
 ALL = {
     "KINDS": KINDS,
     "TIERS": TIERS,
@@ -34,4 +41,5 @@ ALL = {
     "ROLES": ROLES,
     "SEVERITIES": SEVERITIES,
     "STATUSES": STATUSES,
+    "PHOTO_FLAGS": PHOTO_FLAGS,
 }

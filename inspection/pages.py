@@ -170,11 +170,27 @@ async def inspection_page(
     request: Request[Any, Any, Any], inspection_id: FromPath[str]
 ) -> Template:
     """One inspection's verdict, findings and photos."""
-    record = await inspections.read(db_of(request), inspection_id, user_of(request))
-    photos = await db_of(request).fetchall(
-        "SELECT id, item_key FROM photos WHERE inspection_id = ? ORDER BY id", (inspection_id,)
+    user = user_of(request)
+    record = await inspections.read(db_of(request), inspection_id, user)
+    rows = await db_of(request).fetchall(
+        "SELECT id, item_key, metadata FROM photos WHERE inspection_id = ? ORDER BY id",
+        (inspection_id,),
     )
-    return Template("inspection.html", context={"i": record, "photos": photos})
+    # Where and when a photo was taken is for staff to weigh, not for the enterprise.
+    staff = user.role != "enterprise"
+    photos = [
+        {
+            "id": r["id"],
+            "item_key": r["item_key"],
+            "facts": msgspec.json.decode(r["metadata"]) if staff else {},
+        }
+        for r in rows
+    ]
+    labels = {}
+    if record.checklist_id:
+        checklist = load_checklist(record.checklist_id, record.checklist_version)
+        labels = {item.key: item.label for item in checklist.items}
+    return Template("inspection.html", context={"i": record, "photos": photos, "labels": labels})
 
 
 CHANGES_SQL = """

@@ -102,3 +102,17 @@ async def test_hostile_uploads_leave_nothing(client: Client, app: Litestar, sett
     assert response.json()["detail"]
     assert files(settings.media) == before
     assert await app.state.db.fetchval("SELECT COUNT(*) FROM photos") == 0
+
+
+async def test_leader_sees_where_a_far_photo_was_taken_and_the_enterprise_does_not(
+        client: Client, visit: tuple[str, dict[str, str]]) -> None:
+    # DSCN0010 was taken in Italy, some 8,000 km from the target in Xuchang.
+    data = (PHOTOS / "jpg" / "gps" / "DSCN0010.jpg").read_bytes()
+    assert (await put(client, visit, data)).status_code == 201
+    inspection_id = visit[0]
+    leader = await client.get(f"/inspections/{inspection_id}",
+                              headers=await token(client, "leader"))
+    assert "远离检查对象" in leader.text and "距登记位置" in leader.text
+    enterprise = await client.get(f"/inspections/{inspection_id}",
+                                  headers=await token(client, "acme"))
+    assert enterprise.status_code == 200 and "远离检查对象" not in enterprise.text
