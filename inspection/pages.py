@@ -13,8 +13,9 @@ from litestar import Litestar, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from checklists import load_checklist
+from checklists import list_kinds, list_versions, load_checklist
 from checklists.model import Checklist, Item
+from checklists.standards.limits import all_limits
 from inspection import corrective, dashboard, exports, inspections, labels, rosters, status
 from inspection.api._common import db_of, parse_day, user_of
 from inspection.api.auth import login_limit
@@ -479,6 +480,23 @@ async def public_page(
     return Template("public_results.html", context={"q": q, "results": results, "page": page})
 
 
+@get("/admin/standards", guards=[require(*STAFF)], include_in_schema=False)
+async def admin_standards() -> Template:
+    """Every limit and checklist item with its verification mark: [U] values stay visible."""
+    limits = sorted(all_limits(), key=lambda row: (row.quantity, row.standard, row.effective_from))
+    checklists = [
+        load_checklist(kind, version) for kind in list_kinds() for version in list_versions(kind)
+    ]
+    return Template(
+        "admin_standards.html",
+        context={
+            "limits": limits,
+            "unverified": sum(row.status == "U" for row in limits),
+            "checklists": checklists,
+        },
+    )
+
+
 def configure_templates(app: Litestar) -> None:
     """Jinja globals shared by every page: Chinese labels and local time."""
     env = app.template_engine.engine  # type: ignore[union-attr]
@@ -507,4 +525,5 @@ ROUTES = [
     leader_corrective,
     corrective_page,
     public_page,
+    admin_standards,
 ]

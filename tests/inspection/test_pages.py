@@ -330,3 +330,11 @@ async def test_corrective_actions_for_the_leader_and_the_enterprise(
     await city.post("/logout", data={"_csrf_token": csrf_of(upload.text)})
     await log_in(city, "other")
     assert (await city.get(f"/corrective/{action_id}")).status_code == 404
+
+
+async def test_admin_sees_every_unverified_limit_marked(city: Client) -> None:
+    await log_in(city, "admin")
+    page = await city.get("/admin/standards")
+    assert page.status_code == 200
+    assert "DB41/1604-2018" in page.text and "<strong>U</strong>" in page.text
+    assert "标准限值" in page.text
