@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from checklists import list_kinds, list_versions, load_checklist
 from checklists.model import Checklist, Item
 from checklists.standards.limits import all_limits
-from inspection import corrective, dashboard, exports, inspections, labels, rosters, status
+from inspection import corrective, dashboard, duty, exports, inspections, labels, rosters, status
 from inspection.api._common import db_of, parse_day, user_of
 from inspection.api.auth import login_limit
 from inspection.auth import SESSION_USER_KEY, STAFF, current_user, require
@@ -480,6 +480,19 @@ async def public_page(
     return Template("public_results.html", context={"q": q, "results": results, "page": page})
 
 
+@get("/public/rosters", include_in_schema=False)
+async def public_rosters(request: Request[Any, Any, Any]) -> Template:
+    """Each past day's draw with its seed, commitment and digests, for anyone to check."""
+    today = local_today()
+    return Template(
+        "public_rosters.html",
+        context={
+            "days": await duty.public_rosters(db_of(request), today),
+            "upcoming": await duty.upcoming_commitments(db_of(request), today),
+        },
+    )
+
+
 @get("/admin/standards", guards=[require(*STAFF)], include_in_schema=False)
 async def admin_standards() -> Template:
     """Every limit and checklist item with its verification mark: [U] values stay visible."""
@@ -526,4 +539,5 @@ ROUTES = [
     corrective_page,
     public_page,
     admin_standards,
+    public_rosters,
 ]

@@ -108,3 +108,12 @@ async def test_only_staff_manage_duty(city: Client, path: str, body: dict[str, s
                                       who: str) -> None:
     response = await city.post(path, json=body, headers=await token(city, who))
     assert response.status_code == 403
+
+
+async def test_public_page_shows_past_draws(city: Client, app: Litestar) -> None:
+    today = local_today()
+    await rosters.generate(app.state.db, load_policy(), today - timedelta(days=1), actor="t")
+    page = await city.get("/public/rosters")
+    assert page.status_code == 200
+    assert "种子摘要" in page.text and "清风小厨" in page.text
+    assert "XC-00" not in page.text and "张伟" not in page.text
