@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
-from inspection import corrective, rosters
+from inspection import corrective, duty, rosters, scores
 from inspection.clock import LOCAL, local_today
 from inspection.db import Database, utcnow
 from scoring.policy import Policy
@@ -43,50 +44,64 @@ async def finish(db: Database, job: str, run_key: str, outcome: str) -> None:
         )
 
 
-async def draw_tomorrow(db: Database, policy: Policy, *, now: datetime | None = None) -> str:
-    """Draw tomorrow's roster unless one exists; returns what happened, for the log."""
-    tomorrow = local_today(now) + timedelta(days=1)
-    key = tomorrow.isoformat()
-    if not await claim(db, "draw_tomorrow", key):
+async def run_once(db: Database, job: str, key: str, work: Callable[[], Awaitable[str]]) -> str:
+    """Run ``work`` unless another process already claimed (job, key); log one line."""
+    if not await claim(db, job, key):
         outcome = "claimed by another process"
-    elif await rosters.current_roster_id(db, tomorrow) is not None:
-        outcome = "roster already exists"
-        await finish(db, "draw_tomorrow", key, outcome)
     else:
         try:
-            roster_id = await rosters.generate(db, policy, tomorrow, actor=JOB_ACTOR)
+            outcome = await work()
         except Exception as exc:
-            logger.exception("drawing the roster for %s failed", tomorrow)
-            await finish(db, "draw_tomorrow", key, f"failed: {exc}")
+            logger.exception("job %s for %s failed", job, key)
+            await finish(db, job, key, f"failed: {exc}")
             raise
-        outcome = f"roster {roster_id} drawn"
-        await finish(db, "draw_tomorrow", key, outcome)
-    logger.info("job draw_tomorrow for %s: %s", tomorrow, outcome)
+        await finish(db, job, key, outcome)
+    logger.info("job %s for %s: %s", job, key, outcome)
     return outcome
+
+
+async def draw_tomorrow(db: Database, policy: Policy, *, now: datetime | None = None) -> str:
+    """Draw tomorrow's roster unless one exists or it is a holiday; returns what happened."""
+    tomorrow = local_today(now) + timedelta(days=1)
+
+    async def work() -> str:
+        if await rosters.current_roster_id(db, tomorrow) is not None:
+            return "roster already exists"
+        holiday = await duty.holiday_name(db, tomorrow)
+        if holiday:
+            return f"holiday ({holiday}): no roster"
+        return f"roster {await rosters.generate(db, policy, tomorrow, actor=JOB_ACTOR)} drawn"
+
+    return await run_once(db, "draw_tomorrow", tomorrow.isoformat(), work)
 
 
 async def mark_overdue(db: Database, *, now: datetime | None = None) -> str:
     """Mark corrective actions past their deadline overdue, once per local day, and
     notify the enterprise and the leaders; returns what happened, for the log."""
     today = local_today(now)
-    key = today.isoformat()
-    if not await claim(db, "mark_overdue", key):
-        outcome = "claimed by another process"
-    else:
-        try:
-            marked = await corrective.mark_overdue(db, today, actor=JOB_ACTOR)
-        except Exception as exc:
-            logger.exception("marking corrective actions overdue on %s failed", today)
-            await finish(db, "mark_overdue", key, f"failed: {exc}")
-            raise
-        outcome = f"{len(marked)} corrective actions marked overdue"
-        await finish(db, "mark_overdue", key, outcome)
-    logger.info("job mark_overdue for %s: %s", today, outcome)
-    return outcome
+
+    async def work() -> str:
+        marked = await corrective.mark_overdue(db, today, actor=JOB_ACTOR)
+        return f"{len(marked)} corrective actions marked overdue"
+
+    return await run_once(db, "mark_overdue", today.isoformat(), work)
+
+
+async def monthly_review(db: Database, policy: Policy, *, now: datetime | None = None) -> str:
+    """The periodic review on the first of a month: every target's computed tier as of the
+    last day of the month before, which the hysteresis rule reads later."""
+    as_of = local_today(now).replace(day=1) - timedelta(days=1)
+
+    async def work() -> str:
+        reviewed = await scores.record_review(db, policy, as_of, actor=JOB_ACTOR)
+        return f"{reviewed} targets reviewed as of {as_of}"
+
+    return await run_once(db, "monthly_review", as_of.strftime("%Y-%m"), work)
 
 
 # Just after local midnight: an action is overdue from the day after its deadline.
 OVERDUE_TIME = (0, 5)
+REVIEW_TIME = (1, 0)
 
 
 def start_scheduler(app: Any) -> AsyncIOScheduler:
@@ -110,6 +125,15 @@ def start_scheduler(app: Any) -> AsyncIOScheduler:
         id="mark_overdue",
         coalesce=True,
         misfire_grace_time=6 * 3600,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        monthly_review,
+        CronTrigger(day=1, hour=REVIEW_TIME[0], minute=REVIEW_TIME[1], timezone=LOCAL),
+        args=[app.state.db, app.state.policy],
+        id="monthly_review",
+        coalesce=True,
+        misfire_grace_time=24 * 3600,
         replace_existing=True,
     )
     scheduler.start()

@@ -21,10 +21,10 @@ from inspection import audit, corrective, duty
 from inspection.audit import canonical
 from inspection.db import Database, Transaction, utcnow
 from inspection.errors import ConflictError, NotFoundError, ValidationError
-from inspection.scores import load_facts
+from inspection.scores import load_facts, score_facts
 from scoring.draw import Candidate, DrawResult, InspectorOnDuty, digest, draw
 from scoring.policy import Policy
-from scoring.risk import Score, score_all
+from scoring.risk import Score
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,8 @@ async def build_inputs(db: Database, policy: Policy, day: date, seed: str) -> Ro
         for r in await db.fetchall("SELECT id, latitude, longitude FROM targets")
     }
     candidates = []
-    for fact, score in zip(facts, score_all(facts, policy, as_of), strict=True):
+    scores = await score_facts(db, policy, as_of, facts)
+    for fact, score in zip(facts, scores, strict=True):
         lat, lon = places.get(fact.target_id, (None, None))
         must_visit, avoid = _with_overdue_action(score, overdue_actions.get(fact.target_id))
         candidates.append(

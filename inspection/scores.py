@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
+from inspection import audit
 from inspection.clock import day_end_utc, local_date
 from inspection.db import Database
 from scoring.policy import Policy
@@ -22,6 +25,11 @@ from scoring.risk import (
     ViolationRecord,
     score_all,
 )
+
+_R = TypeVar("_R", ViolationRecord, ComplaintRecord, InspectionRecord)
+
+# Enough past reviews for any hysteresis the policy may ask for.
+REVIEWS_KEPT = 6
 
 TARGETS_SQL = """
 SELECT id, kind, enterprise_uscc, district, hazard, attributes
@@ -42,6 +50,7 @@ async def load_facts(
 ) -> list[TargetFacts]:
     """Every active target's facts as known at the end of ``as_of`` (local day)."""
     params = {"day": as_of.isoformat(), "end": day_end_utc(as_of)}
+    day_of = _LocalDays()
     only = " AND target_id = :target" if target_id else ""
     if target_id:
         params["target"] = target_id
@@ -64,7 +73,7 @@ async def load_facts(
         decided = row["checked_on"] is not None and row["checked_on"] <= params["day"]
         status = row["status"] if decided else "pending"
         complaints[row["target_id"]].append(
-            ComplaintRecord(row["id"], local_date(row["received_at"]), status)
+            ComplaintRecord(row["id"], day_of(row["received_at"]), status)
         )
 
     inspections: dict[str, list[InspectionRecord]] = defaultdict(list)
@@ -73,9 +82,13 @@ async def load_facts(
         " FROM inspections WHERE inspected_at < :end" + only,
         params,
     ):
-        pair = tuple(sorted(i for i in (row["inspector_a"], row["inspector_b"]) if i))
         inspections[row["target_id"]].append(
-            InspectionRecord(row["id"], local_date(row["inspected_at"]), row["verdict"], pair)
+            InspectionRecord(
+                row["id"],
+                day_of(row["inspected_at"]),
+                row["verdict"],
+                _pair(row["inspector_a"], row["inspector_b"]),
+            )
         )
 
     whitelisted = {
@@ -98,27 +111,138 @@ async def load_facts(
                 enterprise_uscc=row["enterprise_uscc"],
                 district=row["district"],
                 hazard=row["hazard"],
-                attributes=json.loads(row["attributes"]),
+                attributes={} if row["attributes"] == "{}" else json.loads(row["attributes"]),
                 whitelisted=since is not None,
                 whitelisted_since=since,
-                violations=tuple(sorted(violations[row["id"]], key=lambda v: (v.found_on, v.id))),
-                complaints=tuple(
-                    sorted(complaints[row["id"]], key=lambda c: (c.received_on, c.id))
-                ),
-                inspections=tuple(
-                    sorted(inspections[row["id"]], key=lambda i: (i.inspected_on, i.id))
-                ),
+                violations=_oldest_first(violations.get(row["id"]), _violation_key),
+                complaints=_oldest_first(complaints.get(row["id"]), _complaint_key),
+                inspections=_oldest_first(inspections.get(row["id"]), _inspection_key),
             )
         )
     return facts
 
 
+class _LocalDays:
+    """`local_date` of stored UTC timestamps, remembered per UTC hour.
+
+    Loading a register converts hundreds of thousands of timestamps; the local
+    day depends only on the UTC day and hour wherever the zone's offset is whole
+    hours, which is checked for each hour before it is remembered.
+    """
+
+    def __init__(self) -> None:
+        self.hours: dict[str, date | None] = {}
+
+    def __call__(self, text: str) -> date:
+        if not (text.endswith("Z") and text[13:14] == ":"):
+            return local_date(text)
+        hour = text[:13]
+        if hour not in self.hours:
+            first, last = local_date(hour + ":00:00Z"), local_date(hour + ":59:59.999999Z")
+            self.hours[hour] = first if first == last else None
+        return self.hours[hour] or local_date(text)
+
+
+def _pair(a: str | None, b: str | None) -> tuple[str, ...]:
+    if a and b:
+        return (a, b) if a <= b else (b, a)
+    return (a,) if a else (b,) if b else ()
+
+
+def _violation_key(v: ViolationRecord) -> tuple[date, str]:
+    return v.found_on, v.id
+
+
+def _complaint_key(c: ComplaintRecord) -> tuple[date, str]:
+    return c.received_on, c.id
+
+
+def _inspection_key(i: InspectionRecord) -> tuple[date, str]:
+    return i.inspected_on, i.id
+
+
+def _oldest_first(
+    records: list[_R] | None, key: Callable[[_R], tuple[date, str]]
+) -> tuple[_R, ...]:
+    if not records:
+        return ()
+    if len(records) > 1:
+        records.sort(key=key)
+    return tuple(records)
+
+
+async def previous_tiers(
+    db: Database, as_of: date, *, target_id: str | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Tiers computed at the periodic reviews before ``as_of``, newest first, per target.
+
+    The hysteresis rule reads them: a target moves down only after enough
+    consecutive reviews qualify.
+    """
+    only = " AND target_id = :target" if target_id else ""
+    rows = await db.fetchall(
+        "SELECT target_id, computed_tier FROM tier_reviews WHERE as_of < :day"
+        + only
+        + " ORDER BY target_id, as_of DESC",
+        {"day": as_of.isoformat(), "target": target_id},
+    )
+    found: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        if len(found[row[0]]) < REVIEWS_KEPT:
+            found[row[0]].append(row[1])
+    return {target: tuple(tiers) for target, tiers in found.items()}
+
+
+async def score_facts(
+    db: Database, policy: Policy, as_of: date, facts: list[TargetFacts]
+) -> list[Score]:
+    """Scores of the given facts, with the review history the hysteresis rule needs."""
+    one = facts[0].target_id if len(facts) == 1 else None
+    history = await previous_tiers(db, as_of, target_id=one)
+    return score_all(facts, policy, as_of, previous_tiers=history)
+
+
 async def score_targets(db: Database, policy: Policy, as_of: date) -> list[Score]:
     """Every active target's tier, interval and factors as of the end of a local day."""
-    return score_all(await load_facts(db, as_of), policy, as_of)
+    return await score_facts(db, policy, as_of, await load_facts(db, as_of))
 
 
 async def score_target(db: Database, policy: Policy, as_of: date, target_id: str) -> Score | None:
     """One target's score, or None when it is unknown or inactive."""
     facts = await load_facts(db, as_of, target_id=target_id)
-    return score_all(facts, policy, as_of)[0] if facts else None
+    return (await score_facts(db, policy, as_of, facts))[0] if facts else None
+
+
+async def record_review(db: Database, policy: Policy, as_of: date, *, actor: str) -> int:
+    """Store every target's computed tier as of a day: one periodic review."""
+    scores = await score_targets(db, policy, as_of)
+    async with db.transaction() as tx:
+        cursor = await tx.fetchall(
+            "SELECT COUNT(*) FROM tier_reviews WHERE as_of = ?", (as_of.isoformat(),)
+        )
+        if cursor[0][0]:
+            return 0
+        await tx.executemany(
+            "INSERT INTO tier_reviews (target_id, as_of, computed_tier, tier, points,"
+            " policy_version) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    s.target_id,
+                    as_of.isoformat(),
+                    s.computed_tier,
+                    s.tier,
+                    s.points,
+                    s.policy_version,
+                )
+                for s in scores
+            ],
+        )
+        await audit.record(
+            tx,
+            actor,
+            "tier.review",
+            "review",
+            as_of.isoformat(),
+            {"targets": len(scores), "policy": policy.version},
+        )
+    return len(scores)

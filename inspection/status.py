@@ -14,10 +14,10 @@ import msgspec
 from inspection.clock import local_text
 from inspection.db import Database
 from inspection.errors import ForbiddenError, NotFoundError
-from inspection.scores import load_facts
+from inspection.scores import load_facts, score_facts
 from inspection.users import User
 from scoring.policy import Policy
-from scoring.risk import Factor, score_all
+from scoring.risk import Factor
 
 
 class TargetStatus(msgspec.Struct, frozen=True):
@@ -109,7 +109,7 @@ async def enterprise_status(db: Database, policy: Policy, uscc: str, day: date) 
             s.policy_version,
             s.lower_tier_hint,
         )
-        for f, s in zip(facts, score_all(facts, policy, day), strict=True)
+        for f, s in zip(facts, await score_facts(db, policy, day, facts), strict=True)
     ]
     return EnterpriseStatus(
         row["uscc"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from inspection import jobs
@@ -60,3 +60,39 @@ async def test_an_existing_roster_is_kept(tmp_path: Path) -> None:
         outcome = await jobs.draw_tomorrow(db, policy, now=EVENING)
         assert outcome == "roster already exists"
         assert await db.fetchval("SELECT COUNT(*) FROM rosters") == 1
+
+
+# 01:00 on 1 December in Xuchang.
+FIRST_OF_MONTH = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+
+
+async def test_monthly_review_records_every_target_once(tmp_path: Path) -> None:
+    async with Database(tmp_path / "x.db") as db:
+        await seed(db)
+        policy = load_policy()
+        first = await jobs.monthly_review(db, policy, now=FIRST_OF_MONTH)
+        again = await jobs.monthly_review(db, policy, now=FIRST_OF_MONTH)
+        rows = await db.fetchall("SELECT target_id, as_of FROM tier_reviews ORDER BY target_id")
+    assert first == "3 targets reviewed as of 2026-11-30"
+    assert again == "claimed by another process"
+    assert [tuple(r) for r in rows] == [("R-1", "2026-11-30"), ("R-2", "2026-11-30"),
+                                        ("S-1", "2026-11-30")]
+
+
+async def test_reviews_hold_a_tier_up_until_enough_qualify(tmp_path: Path) -> None:
+    from inspection.scores import score_target
+
+    async with Database(tmp_path / "x.db") as db:
+        await seed(db)
+        policy = load_policy()
+        as_of = date(2026, 12, 3)
+        clean = await score_target(db, policy, as_of, "R-1")
+        assert clean is not None
+        async with db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO tier_reviews VALUES ('R-1', ?, 'H', 'H', 70, 'test')",
+                [("2026-10-31",), ("2026-11-30",)])
+        held = await score_target(db, policy, as_of, "R-1")
+    assert held is not None
+    assert held.computed_tier == clean.tier
+    assert held.tier == "H" and clean.tier != "H"
