@@ -76,13 +76,13 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import NamedTuple, TypeVar
 
 import msgspec
 
-from scoring.policy import Policy, tier_rank
+from scoring.policy import ALERT_LEVELS, Policy, tier_rank
 from scoring.risk import Score, TargetFacts, last_visit
 
 ALGORITHM = "xuncha-draw/1 sha256-unit must-do uniform-srs systematic-pps(district)"
@@ -91,6 +91,7 @@ REASONS = (*MUST_VISIT_ORDER, "random", "uniform")
 _TWO_53 = 9007199254740992.0
 _ENCODER = msgspec.json.Encoder(order="sorted")
 _CAP_TOLERANCE = 1e-12
+_NO_GRADE = b',"performance_grade":null'
 
 
 class Candidate(msgspec.Struct, frozen=True, gc=False):
@@ -110,6 +111,9 @@ class Candidate(msgspec.Struct, frozen=True, gc=False):
     due_on: date | None = None
     # The two inspectors of the last visit; never sent together again.
     last_pair: tuple[str, ...] = ()
+    # 绩效分级 of a plant (attribute performance_grade), for heavy-pollution alerts.
+    # Added after draw version 1: left out of the canonical JSON when None.
+    performance_grade: str | None = None
 
 
 class InspectorOnDuty(msgspec.Struct, frozen=True, gc=False):
@@ -147,6 +151,10 @@ class DrawResult(msgspec.Struct, frozen=True):
     day: date
     seed: str
     policy_version: str
+    # The heavy-pollution alert level the draw was made under, if any.
+    alert: str | None = None
+    # SHA-256 of the canonical JSON of the monthly workload given, if any.
+    workload_digest: str | None = None
 
 
 class _Pick(NamedTuple):
@@ -185,12 +193,22 @@ def _units(seed: str, day: date, keys: Iterable[str]) -> dict[str, float]:
 
 def canonical_json(items: Iterable[Candidate | InspectorOnDuty]) -> bytes:
     """The canonical JSON array of the items, sorted by id (see module doc)."""
-    return _ENCODER.encode(sorted(items, key=_key))
+    return _encode(sorted(items, key=_key))
+
+
+def _encode(items: list[Candidate] | list[InspectorOnDuty]) -> bytes:
+    # Inside a JSON string a quote is escaped, so this can only match the key itself.
+    return _ENCODER.encode(items).replace(_NO_GRADE, b"")
 
 
 def _sorted_digest(items: list[Candidate] | list[InspectorOnDuty]) -> str:
     """`digest` of items already sorted by id."""
-    return hashlib.sha256(_ENCODER.encode(items)).hexdigest()
+    return hashlib.sha256(_encode(items)).hexdigest()
+
+
+def workload_digest(workload: Mapping[str, int]) -> str:
+    """SHA-256 (hex) of the workload as canonical JSON: an object, keys sorted."""
+    return hashlib.sha256(_ENCODER.encode(dict(workload))).hexdigest()
 
 
 def digest(items: Iterable[Candidate | InspectorOnDuty]) -> str:
@@ -226,7 +244,13 @@ def candidate_from_score(
         longitude=longitude,
         due_on=score.due_on,
         last_pair=last_pair if len(last_pair) == 2 else (),
+        performance_grade=_grade(facts),
     )
+
+
+def _grade(facts: TargetFacts) -> str | None:
+    grade = facts.attributes.get("performance_grade")
+    return grade if isinstance(grade, str) and grade else None
 
 
 def inclusion_probabilities(weights: Sequence[float], n: int) -> list[float]:
@@ -261,22 +285,36 @@ def draw(
     policy: Policy,
     *,
     capacity: int | None = None,
+    alert: str | None = None,
+    workload: Mapping[str, int] | None = None,
 ) -> DrawResult:
-    """Draw the day's roster; the same inputs give the same roster, byte for byte."""
+    """Draw the day's roster; the same inputs give the same roster, byte for byte.
+
+    `alert` is the heavy-pollution alert level of the day and `workload` each
+    inspector's visits so far this month (see the module doc); both are inputs
+    that a verifier must be given again.
+    """
     pool = _checked_candidates(candidates)
     staff = _sorted_unique(inspectors, "检查人员")
     if capacity is None:
         capacity = capacity_for(staff, policy)
     if capacity < 0:
         raise ValueError(f"抽查容量应为不小于 0 的整数，实际为 {capacity}")
+    boosted = _alert_targets(alert, policy)
+    _check_workload(workload)
 
     numbers = _units(seed, day, (c.target_id for c in pool))
-    picks, backlog = _select(pool, numbers, capacity, seed, day, policy)
-    pairs = form_pairs(staff, seed, day)
+    picks, backlog = _select(pool, numbers, capacity, seed, day, policy, boosted)
+    pairs = form_pairs(staff, seed, day, workload=workload)
     by_pair, unpaired = _assign(picks, pairs, policy)
 
+    algorithm = ALGORITHM
+    if alert is not None:
+        algorithm += f" alert={alert}"
+    if workload is not None:
+        algorithm += " workload-balanced-pairs"
     return DrawResult(
-        algorithm=ALGORITHM,
+        algorithm=algorithm,
         capacity=capacity,
         assignments=_positions(pairs, by_pair),
         candidates_digest=_sorted_digest(pool),
@@ -285,7 +323,36 @@ def draw(
         day=day,
         seed=seed,
         policy_version=policy.version,
+        alert=alert,
+        workload_digest=None if workload is None else workload_digest(workload),
     )
+
+
+class _Boost(NamedTuple):
+    """An alert's weight factor and the kinds and grades it applies to."""
+
+    factor: float
+    kinds: frozenset[str]
+    grades: frozenset[str]
+
+    def applies(self, c: Candidate) -> bool:
+        return c.kind in self.kinds or c.performance_grade in self.grades
+
+
+def _alert_targets(alert: str | None, policy: Policy) -> _Boost | None:
+    if alert is None:
+        return None
+    if alert not in ALERT_LEVELS:
+        raise ValueError(f"重污染天气预警级别应为 {'/'.join(ALERT_LEVELS)} 之一，实际为 {alert!r}")
+    rules = policy.alert
+    return _Boost(rules.factors.get(alert, 1.0), frozenset(rules.kinds), frozenset(rules.grades))
+
+
+def _check_workload(workload: Mapping[str, int] | None) -> None:
+    for inspector, visits in (workload or {}).items():
+        if isinstance(visits, bool) or not isinstance(visits, int) or visits < 0:
+            raise ValueError(f"检查人员 {inspector} 的本月任务数应为不小于 0 的整数，"
+                             f"实际为 {visits!r}")
 
 
 def _checked_candidates(candidates: Sequence[Candidate]) -> list[Candidate]:
@@ -329,6 +396,7 @@ def _select(
     seed: str,
     day: date,
     policy: Policy,
+    boost: _Boost | None = None,
 ) -> tuple[list[_Pick], list[str]]:
     """Steps 1 to 5 of the module doc; also the must-visit ids left over."""
     def must_key(c: Candidate) -> tuple[int, int, int, float, str]:
@@ -353,10 +421,16 @@ def _select(
     taken |= {p.candidate.target_id for p in uniform}
     rest = [c for c in rest if c.target_id not in taken]
     start = _unit(f"{seed}|{day.isoformat()}")
-    picks += _systematic_pps(rest, numbers, min(left, len(rest)), start)
+    picks += _systematic_pps(rest, numbers, min(left, len(rest)), start, boost)
 
     chosen = {p.candidate.target_id for p in picks}
     backlog = [c.target_id for c in must if c.target_id not in chosen]
+    if boost is not None:
+        # Alert targets among the drawn (not must-do) visits get their pairs first.
+        done = len(events) + len(overdue)
+        drawn = picks[done:]
+        first = [p for p in drawn if boost.applies(p.candidate)]
+        picks = [*picks[:done], *first, *(p for p in drawn if not boost.applies(p.candidate))]
     return picks, backlog
 
 
@@ -369,11 +443,19 @@ def _uniform(rest: list[Candidate], numbers: dict[str, float], n: int) -> list[_
 
 
 def _systematic_pps(
-    rest: list[Candidate], numbers: dict[str, float], n: int, start: float
+    rest: list[Candidate],
+    numbers: dict[str, float],
+    n: int,
+    start: float,
+    boost: _Boost | None = None,
 ) -> list[_Pick]:
     if n <= 0:
         return []
-    probabilities = inclusion_probabilities([c.weight for c in rest], n)
+    weights = [c.weight for c in rest]
+    if boost is not None:
+        weights = [w * boost.factor if boost.applies(c) else w
+                   for c, w in zip(rest, weights, strict=True)]
+    probabilities = inclusion_probabilities(weights, n)
     picks = [_Pick(c, "random", 1.0) for c, p in zip(rest, probabilities, strict=True)
              if p >= 1.0]
 
@@ -393,16 +475,30 @@ def _systematic_pps(
 
 
 def form_pairs(
-    inspectors: Sequence[InspectorOnDuty], seed: str, day: date
+    inspectors: Sequence[InspectorOnDuty],
+    seed: str,
+    day: date,
+    *,
+    workload: Mapping[str, int] | None = None,
 ) -> list[tuple[InspectorOnDuty, InspectorOnDuty]]:
-    """The day's random pairs, within a district and team where numbers allow."""
+    """The day's random pairs, within a district and team where numbers allow.
+
+    With a monthly `workload`, an odd inspector left out is the most loaded one,
+    and pairs are ordered least loaded first (see the module doc).
+    """
     staff = sorted(inspectors, key=lambda i: (
         i.district, i.team, unit_random(seed, day, f"inspector:{i.id}"), i.id))
+    load = workload or {}
+    if workload is not None and len(staff) % 2:
+        # max() keeps the first of equals, so scan from the end: the last in draw order.
+        out = max(reversed(range(len(staff))), key=lambda k: load.get(staff[k].id, 0))
+        staff = staff[:out] + staff[out + 1:]
     pairs = []
     for a, b in zip(staff[0::2], staff[1::2], strict=False):
         first, second = sorted((a, b), key=lambda i: i.id)
         pairs.append((first, second))
     return sorted(pairs, key=lambda p: (
+        load.get(p[0].id, 0) + load.get(p[1].id, 0),
         unit_random(seed, day, f"pair:{p[0].id}+{p[1].id}"), p[0].id))
 
 

@@ -25,6 +25,7 @@ import msgspec
 TIER_CODES: tuple[str, ...] = ("W", "L", "M", "E", "H", "X")
 SEVERITIES: tuple[str, ...] = ("critical", "serious", "minor", "administrative")
 INHERENT_OPS: tuple[str, ...] = ("eq", "in", "gt", "ge")
+ALERT_LEVELS: tuple[str, ...] = ("yellow", "orange", "red")
 DEFAULT_POLICY_FILE = "default_policy.toml"
 
 
@@ -79,6 +80,21 @@ class WhitelistPolicy(msgspec.Struct, frozen=True):
     clean_inspections: int
     suspend_severities: tuple[str, ...]
     suspend_on_complaint: bool
+    # Added in policy 2025.2, with defaults so that stored rosters still decode.
+    # Days an approved entry is valid, from its first day.
+    validity_days: int = 365
+    # An entry ending within this many days is put up for renewal or removal.
+    review_notice_days: int = 30
+
+
+class AlertPolicy(msgspec.Struct, frozen=True):
+    """Which targets a heavy-pollution alert puts first, and by how much."""
+
+    kinds: tuple[str, ...]
+    # Values of the attribute performance_grade (绩效分级) that count.
+    grades: tuple[str, ...]
+    # Level ('yellow', 'orange', 'red') -> weight factor in the weighted draw.
+    factors: dict[str, float]
 
 
 class ReinspectionPolicy(msgspec.Struct, frozen=True):
@@ -119,6 +135,8 @@ class Policy(msgspec.Struct, frozen=True):
     # Dotted key -> the source note written beside the number.
     sources: dict[str, str]
     path: str
+    # Added in policy 2025.2; the default (no preference) reads rosters stored before it.
+    alert: AlertPolicy = msgspec.field(default_factory=lambda: AlertPolicy((), (), {}))
 
     def tier(self, code: str) -> TierPolicy:
         """The tier with this code."""
@@ -167,6 +185,7 @@ def _build(root: _Table, name: str) -> Policy:
         lifts=tuple(_lift(t) for t in root.tables("lifts")),
         inherent=tuple(_inherent(t) for t in root.tables("inherent")),
         whitelist=_whitelist(root.table("whitelist")),
+        alert=_alert(root.table("alert")),
         reinspection=_reinspection(root.table("reinspection")),
         roster=_roster(root.table("roster")),
         sources=root.sources,
@@ -265,6 +284,22 @@ def _whitelist(table: _Table) -> WhitelistPolicy:
         clean_inspections=table.integer("clean_inspections", minimum=0),
         suspend_severities=table.sourced("suspend_severities", _severity_list),
         suspend_on_complaint=table.sourced("suspend_on_complaint", _boolean),
+        validity_days=table.integer("validity_days", minimum=1),
+        review_notice_days=table.integer("review_notice_days", minimum=0),
+    )
+    table.finish()
+    return result
+
+
+def _alert(table: _Table) -> AlertPolicy:
+    factors = {level: table.number(level, minimum=1) for level in ALERT_LEVELS}
+    for low, high in zip(ALERT_LEVELS, ALERT_LEVELS[1:], strict=False):
+        if factors[high] < factors[low]:
+            table.fail(f"{high}.value", f"不小于 {low} 级的 {factors[low]:g}", factors[high])
+    result = AlertPolicy(
+        kinds=table.sourced("kinds", _text_list),
+        grades=table.sourced("grades", _text_list),
+        factors=factors,
     )
     table.finish()
     return result
@@ -301,6 +336,12 @@ def _roster(table: _Table) -> RosterPolicy:
 
 def _boolean(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
+
+
+def _text_list(value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        return None
+    return tuple(value)
 
 
 def _severity_list(value: Any) -> tuple[str, ...] | None:

@@ -260,10 +260,16 @@ def test_changed_input_changes_the_digest() -> None:
 
 def test_canonical_json_matches_python_json() -> None:
     cands = candidates(20)
-    as_python = json.dumps(sorted(msgspec.to_builtins(cands), key=lambda c: c["target_id"]),
-                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    cands[3] = msgspec.structs.replace(cands[3], performance_grade="C")
+    items = sorted(msgspec.to_builtins(cands), key=lambda c: c["target_id"])
+    for item in items:
+        # Added after version 1 of the draw: left out while None, so old digests hold.
+        if item["performance_grade"] is None:
+            del item["performance_grade"]
+    as_python = json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     assert canonical_json(reversed(cands)) == as_python.encode("utf-8")
+    assert b'"performance_grade":"C"' in canonical_json(cands)
 
 
 def test_whitelisted_targets_keep_a_chance() -> None:

@@ -20,7 +20,7 @@ def write_variant(tmp_path: Path, old: str, new: str) -> Path:
 def test_default_policy_numbers() -> None:
     policy = load_policy()
 
-    assert policy.version == "xuncha-default-2025.1"
+    assert policy.version == "xuncha-default-2025.2"
     assert policy.severity_points == {
         "critical": 60, "serious": 31, "minor": 4, "administrative": 0.1,
     }
