@@ -341,3 +341,180 @@ def test_draw_size_is_exact(tiers: list[str], staff: int, seed: str) -> None:
 
     assert len(result.assignments) == min(len(cands), capacity_for(inspectors(staff), POLICY))
     assert result.unassigned == ()
+
+
+# Heavy-pollution alerts -----------------------------------------------------------
+
+
+def alert_pool() -> list[Candidate]:
+    kinds = ("construction_site", "restaurant", "diesel_truck")
+    grades = (None, "A", "B", "C", "D")
+    return [Candidate(f"T{i:04d}", None, DISTRICTS[i % 3], kinds[i % 3], "L", 1.0,
+                      performance_grade=grades[i % 5]) for i in range(300)]
+
+
+def boosted(c: Candidate) -> bool:
+    return c.kind == "construction_site" or c.performance_grade in ("C", "D")
+
+
+@pytest.mark.parametrize(("alert", "factor"), [("yellow", 2), ("orange", 4), ("red", 8)])
+def test_alert_multiplies_the_weights_of_sites_and_c_d_plants(alert: str, factor: float) -> None:
+    pool = alert_pool()
+    result = run(pool, inspectors(10), alert=alert)
+
+    uniform = {a.target_id for a in result.assignments if a.reason == "uniform"}
+    rest = [c for c in pool if c.target_id not in uniform]
+    weights = [c.weight * factor if boosted(c) else c.weight for c in rest]
+    expected = dict(zip([c.target_id for c in rest], inclusion_probabilities(weights, 17),
+                        strict=True))
+    for a in result.assignments:
+        if a.reason == "random":
+            assert a.probability == pytest.approx(expected[a.target_id])
+    assert result.alert == alert
+    assert result.algorithm.endswith(f" alert={alert}")
+
+
+def test_alert_draws_more_of_the_priority_targets() -> None:
+    share = []
+    for alert in (None, "red"):
+        drawn = [a for s in range(20)
+                 for a in draw(DAY, f"s{s}", alert_pool(), inspectors(10), POLICY,
+                               alert=alert).assignments if a.reason == "random"]
+        by_id = {c.target_id: c for c in alert_pool()}
+        share.append(sum(boosted(by_id[a.target_id]) for a in drawn) / len(drawn))
+
+    assert share[1] > share[0] + 0.2
+
+
+def test_alert_targets_get_pairs_first_and_must_do_is_untouched() -> None:
+    pool = alert_pool()
+    pool[1] = msgspec.structs.replace(pool[1], must_visit="complaint")
+    staff = inspectors(10)
+
+    result = run(pool, staff, alert="orange")
+    plain = run(pool, staff)
+
+    assert {a.target_id for a in result.assignments if a.reason == "complaint"} == {"T0001"}
+    assert {a.target_id for a in plain.assignments if a.reason == "uniform"} == {
+        a.target_id for a in result.assignments if a.reason == "uniform"}
+
+
+def test_no_alert_is_the_plain_draw() -> None:
+    result = run(alert_pool(), inspectors(10))
+
+    assert result.alert is None
+    assert result.algorithm == ("xuncha-draw/1 sha256-unit must-do uniform-srs "
+                                "systematic-pps(district)")
+
+
+def test_unknown_alert_level_is_refused() -> None:
+    with pytest.raises(ValueError, match="预警级别"):
+        run(alert_pool(), inspectors(4), alert="purple")
+
+
+@pytest.mark.parametrize("seed", [f"s{i}" for i in range(10)])
+def test_alert_targets_come_first_when_pairs_run_short(seed: str) -> None:
+    pool = alert_pool()
+    # Capacity for 8 visits but one pair of 4 slots: only the first in line get the pair.
+    result = draw(DAY, seed, pool, inspectors(2), POLICY, capacity=8, alert="red")
+
+    by_id = {c.target_id: c for c in pool}
+    assigned = [boosted(by_id[a.target_id]) for a in result.assignments]
+    left = [boosted(by_id[t]) for t in result.unassigned]
+    assert len(assigned) == 4 and len(left) == 4
+    assert not any(left) or all(assigned)
+
+
+# Monthly workload ------------------------------------------------------------------
+
+
+def test_workload_orders_pairs_least_loaded_first() -> None:
+    staff = inspectors(8)
+    workload = {"P000": 40, "P001": 40, "P002": 3, "P003": 0, "P004": 12, "P005": 12,
+                "P006": 20, "P007": 1}
+
+    pairs = form_pairs(staff, SEED, DAY, workload=workload)
+
+    loads = [workload[a.id] + workload[b.id] for a, b in pairs]
+    assert loads == sorted(loads)
+    assert {frozenset((a.id, b.id)) for a, b in pairs} == {
+        frozenset((a.id, b.id)) for a, b in form_pairs(staff, SEED, DAY)}
+
+
+def test_fewer_visits_than_capacity_go_to_the_least_loaded() -> None:
+    staff = [InspectorOnDuty(f"P{i}", "t", "魏都区") for i in range(4)]
+    pairs = form_pairs(staff, SEED, DAY)
+    busy = {i.id: 30 for i in pairs[0]}
+    cands = [Candidate(f"T{i}", None, "魏都区", "restaurant", "L", 1.0) for i in range(3)]
+
+    result = draw(DAY, SEED, cands, staff, POLICY, workload=busy)
+
+    assert {a.inspectors for a in result.assignments} == {tuple(i.id for i in pairs[1])}
+    assert result.algorithm.endswith("workload-balanced-pairs")
+    assert result.workload_digest is not None
+
+
+def test_odd_inspector_left_out_is_the_most_loaded() -> None:
+    staff = inspectors(5)
+    workload = {"P000": 9, "P001": 2, "P002": 9, "P003": 0, "P004": 1}
+
+    pairs = form_pairs(staff, SEED, DAY, workload=workload)
+
+    paired = {i.id for pair in pairs for i in pair}
+    assert len(paired) == 4
+    assert paired >= {"P001", "P003", "P004"}
+
+
+def test_zero_workload_gives_the_plain_pairs() -> None:
+    staff = inspectors(7)
+    zero = {i.id: 0 for i in staff}
+
+    assert form_pairs(staff, SEED, DAY, workload=zero) == form_pairs(staff, SEED, DAY)
+    assert form_pairs(staff, SEED, DAY, workload={}) == form_pairs(staff, SEED, DAY)
+
+
+def test_workload_is_part_of_what_is_verified() -> None:
+    a = run(candidates(50), inspectors(6), workload={"P000": 3})
+    b = run(candidates(50), inspectors(6), workload={"P000": 4})
+
+    assert a.workload_digest != b.workload_digest
+    with pytest.raises(ValueError, match="本月任务数"):
+        run(candidates(5), inspectors(2), workload={"P000": -1})
+
+
+def test_candidate_from_score_carries_the_performance_grade() -> None:
+    facts = TargetFacts("T", "construction_site", "E1", "魏都区", "medium",
+                        attributes={"performance_grade": "D"})
+
+    candidate = candidate_from_score(score_target(facts, POLICY, DAY), facts)
+
+    assert candidate.performance_grade == "D"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(TIERS), st.booleans()), min_size=1, max_size=120),
+       st.integers(2, 30), st.sampled_from(["yellow", "orange", "red"]),
+       st.dictionaries(st.sampled_from([f"P{i:03d}" for i in range(30)]), st.integers(0, 60)))
+def test_alert_and_workload_keep_the_size_and_reproduce(
+    tiers: list[tuple[str, bool]], staff: int, alert: str, workload: dict[str, int]
+) -> None:
+    cands = [Candidate(f"T{i}", None, DISTRICTS[i % 3],
+                       "construction_site" if site else "restaurant", t, POLICY.tier(t).weight)
+             for i, (t, site) in enumerate(tiers)]
+
+    first = draw(DAY, "seed", cands, inspectors(staff), POLICY, alert=alert, workload=workload)
+    again = draw(DAY, "seed", list(reversed(cands)), inspectors(staff), POLICY, alert=alert,
+                 workload=dict(reversed(list(workload.items()))))
+
+    assert len(first.assignments) == min(len(cands), capacity_for(inspectors(staff), POLICY))
+    assert msgspec.json.encode(first) == msgspec.json.encode(again)
+
+
+@settings(max_examples=150, deadline=None)
+@given(weights, st.integers(0, 70), st.sampled_from([2.0, 4.0, 8.0]))
+def test_boosted_inclusion_probabilities_still_sum_to_the_sample_size(
+    ws: list[float], n: int, factor: float
+) -> None:
+    boosted_ws = [w * factor if k % 2 else w for k, w in enumerate(ws)]
+
+    assert sum(inclusion_probabilities(boosted_ws, n)) == pytest.approx(min(n, len(ws)))
