@@ -23,11 +23,34 @@ except for numbers that Python writes with an exponent (below 1e-4 or from
 1e16 in magnitude), which msgspec writes as e.g. 0.00001 or 1e16. Weights and
 coordinates never reach that range in practice.
 
+Digests leave out the key "performance_grade" while its value is null: the
+field came after version 1, and lists digested before it keep their digest.
+
 Pairs. Inspectors are sorted by (district, team, inspector number, id) and
 paired off in that order: 1st with 2nd, 3rd with 4th, and so on, so pairs
 are random but stay within a district and team where numbers allow; an odd
 inspector is left out. Pairs are then ordered by their pair number. Capacity
-is pairs × `visits_per_pair_per_day` unless given.
+is pairs × `visits_per_pair_per_day` unless given. Only inspectors on duty
+are passed in: the service leaves out those on leave or training that day,
+so capacity follows who is actually at work.
+
+Monthly workload (optional: inspector id -> visits so far this month, absent
+meaning 0). With it, an odd inspector left out is the most loaded one (of
+equals, the last in the sort order above), and pairs are ordered by (the two
+members' visits added, pair number, first id), so when visits are fewer than
+slots, or a pair cannot take a visit, the least loaded pairs are served
+first. The result stores `workload_digest`, SHA-256 of the canonical JSON
+object of the workload, and "workload-balanced-pairs" is appended to the
+algorithm. With every load 0 the pairs are those drawn without a workload.
+
+Heavy-pollution alert (optional: 'yellow', 'orange' or 'red'). Candidates
+of a kind in the policy's `alert.kinds` (construction sites) or with a
+`performance_grade` in `alert.grades` (C, D) have their weight multiplied by
+the level's factor (2, 4, 8 by default) in step 5 only, so probabilities stay
+exact and the must-do and uniform steps are untouched; among the drawn
+(steps 4 and 5) visits, those candidates are assigned to pairs first, each
+group keeping its order. The result stores the level in `alert`, and
+" alert=LEVEL" is appended to the algorithm.
 
 Selection, in this order, each step taking only targets not yet taken:
 
