@@ -22,7 +22,14 @@ from inspection.audit import canonical
 from inspection.db import Database, Transaction, utcnow
 from inspection.errors import ConflictError, NotFoundError, ValidationError
 from inspection.scores import load_facts, score_facts
-from scoring.draw import Candidate, DrawResult, InspectorOnDuty, digest, draw
+from scoring.draw import (
+    Candidate,
+    DrawResult,
+    InspectorOnDuty,
+    candidate_from_score,
+    digest,
+    draw,
+)
 from scoring.policy import Policy
 from scoring.risk import Score
 
@@ -40,6 +47,9 @@ class RosterInputs(msgspec.Struct, frozen=True):
     policy: Policy
     candidates: tuple[Candidate, ...]
     inspectors: tuple[InspectorOnDuty, ...]
+    # Added after the first rosters: their absence means no alert and no workload.
+    alert: str | None = None
+    workload: dict[str, int] | None = None
 
 
 class Difference(msgspec.Struct, frozen=True):
@@ -80,22 +90,36 @@ async def build_inputs(db: Database, policy: Policy, day: date, seed: str) -> Ro
     for fact, score in zip(facts, scores, strict=True):
         lat, lon = places.get(fact.target_id, (None, None))
         must_visit, avoid = _with_overdue_action(score, overdue_actions.get(fact.target_id))
+        candidate = candidate_from_score(score, fact, latitude=lat, longitude=lon)
         candidates.append(
-            Candidate(
-                target_id=fact.target_id,
-                enterprise_uscc=fact.enterprise_uscc,
-                district=fact.district,
-                kind=fact.kind,
-                tier=score.tier,
-                weight=score.weight,
-                must_visit=must_visit,
-                avoid_inspectors=avoid,
-                latitude=lat,
-                longitude=lon,
-            )
+            msgspec.structs.replace(candidate, must_visit=must_visit, avoid_inspectors=avoid)
         )
     inspectors = await _inspectors_on_duty(db, day)
-    return RosterInputs(day, seed, as_of, policy, tuple(candidates), tuple(inspectors))
+    return RosterInputs(
+        day,
+        seed,
+        as_of,
+        policy,
+        tuple(candidates),
+        tuple(inspectors),
+        alert=await duty.alert_on(db, day),
+        workload=await _month_workload(db, day),
+    )
+
+
+async def _month_workload(db: Database, day: date) -> dict[str, int]:
+    """Each inspector's visits in the current rosters of the month, before the day."""
+    rows = await db.fetchall(
+        "SELECT inspector, COUNT(*) FROM (SELECT a.inspector_a AS inspector, r.day"
+        " FROM assignments a JOIN rosters r ON r.id = a.roster_id"
+        " WHERE r.superseded_at IS NULL AND a.status != 'cancelled'"
+        " UNION ALL SELECT a.inspector_b, r.day FROM assignments a"
+        " JOIN rosters r ON r.id = a.roster_id"
+        " WHERE r.superseded_at IS NULL AND a.status != 'cancelled')"
+        " WHERE day >= ? AND day < ? GROUP BY inspector",
+        (day.replace(day=1).isoformat(), day.isoformat()),
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 def _with_overdue_action(
@@ -109,7 +133,15 @@ def _with_overdue_action(
 
 
 def run_draw(inputs: RosterInputs) -> DrawResult:
-    return draw(inputs.day, inputs.seed, inputs.candidates, inputs.inspectors, inputs.policy)
+    return draw(
+        inputs.day,
+        inputs.seed,
+        inputs.candidates,
+        inputs.inspectors,
+        inputs.policy,
+        alert=inputs.alert,
+        workload=inputs.workload,
+    )
 
 
 async def current_roster_id(db: Database, day: date) -> int | None:

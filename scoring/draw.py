@@ -54,12 +54,13 @@ group keeping its order. The result stores the level in `alert`, and
 
 Selection, in this order, each step taking only targets not yet taken:
 
-1. Event visits: candidates whose `must_visit` is complaint, reinspection or
+1. The reserved uniform share is set aside first: n_u = floor(uniform_share
+   × capacity + 0.5) slots, whatever else is waiting, so that an unbiased
+   estimate of overall compliance is possible every day.
+2. Event visits: candidates whose `must_visit` is complaint, reinspection or
    watchlist, sorted by (reason in that order, tier from highest, due date
    from earliest with none counting as the draw day, target number, id), the
-   first `capacity` of them. Probability 1.
-2. The reserved uniform share: n_u = floor(uniform_share × R + 0.5), with R
-   the capacity left after step 1.
+   first `capacity − n_u` of them. Probability 1. R is the capacity left.
 3. Overdue visits: candidates whose `must_visit` is overdue, in the same sort
    order, at most R − n_u of them, so that a backlog of overdue targets can
    never starve the untargeted share that keeps every target's chance above
@@ -428,9 +429,9 @@ def _select(
                 numbers[c.target_id], c.target_id)
 
     must = sorted((c for c in pool if c.must_visit), key=must_key)
-    events = [c for c in must if c.must_visit != "overdue"][:capacity]
+    n_uniform = math.floor(policy.roster.uniform_share * capacity + 0.5)
+    events = [c for c in must if c.must_visit != "overdue"][: capacity - n_uniform]
     left = capacity - len(events)
-    n_uniform = math.floor(policy.roster.uniform_share * left + 0.5)
     overdue = [c for c in must if c.must_visit == "overdue"][: max(left - n_uniform, 0)]
     picks = [_Pick(c, c.must_visit or "", 1.0) for c in (*events, *overdue)]
     left -= len(overdue)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -117,3 +118,24 @@ async def test_public_page_shows_past_draws(city: Client, app: Litestar) -> None
     assert page.status_code == 200
     assert "种子摘要" in page.text and "清风小厨" in page.text
     assert "XC-00" not in page.text and "张伟" not in page.text
+
+
+async def test_an_alert_is_part_of_the_draw_and_of_verify(city: Client, app: Litestar) -> None:
+    leader = await token(city, "leader")
+    await city.post("/api/v1/alerts", headers=leader, json={
+        "level": "red", "from_day": "2026-12-04", "to_day": "2026-12-04", "reason": "重污染"})
+    roster = (await city.post("/api/v1/rosters/2026-12-04", json={}, headers=leader)).json()
+    assert "alert=red" in roster["algorithm"]
+    verified = (await city.get("/api/v1/rosters/2026-12-04/verify", headers=leader)).json()
+    assert verified["identical"]
+    inputs = await app.state.db.fetchval("SELECT inputs FROM rosters")
+    assert '"alert":"red"' in inputs
+
+
+async def test_workload_so_far_this_month_is_recorded(city: Client, app: Litestar) -> None:
+    db = app.state.db
+    await rosters.generate(db, load_policy(), date(2026, 12, 2), actor="t")
+    await rosters.generate(db, load_policy(), date(2026, 12, 3), actor="t")
+    inputs = await db.fetchval("SELECT inputs FROM rosters WHERE day = '2026-12-03'")
+    workload = json.loads(inputs)["workload"]
+    assert sum(workload.values()) == 2 * 3
