@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import random
 import resource
 import sqlite3
@@ -279,13 +280,18 @@ async def measure(path: Path, rounds: int) -> dict[str, Any]:
         figures["must_visit"] = sum(1 for c in cands if c.must_visit)
         figures["targets"], figures["inspectors"] = len(facts), len(staff)
         figures["tiers"] = _tier_counts(scores)
+        figures["peak_rss_after_draw_mb"] = _rss_mb()
 
         figures["build_inputs_s"], _ = await _best_async(
             rounds, lambda: rosters.build_inputs(db, policy, DAY, SEED))
         figures["generate_s"] = await _generate(db, policy, rounds)
-        figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        figures["peak_rss_mb"] = _rss_mb()
         figures["traced_peak_score_draw_mb"] = _traced_peak(facts, staff, policy)
     return figures
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _tier_counts(scores: list[Any]) -> dict[str, int]:
@@ -333,6 +339,7 @@ def _report(figures: dict[str, Any], counts: dict[str, int]) -> None:
         ("generate_s", "rosters.generate (build, draw, store)"),
     ):
         print(f"{label:<40} {figures[key]:.3f} s")
+    print(f"peak RSS up to score + draw (facts held) {figures['peak_rss_after_draw_mb']:.0f} MB")
     print(f"peak RSS of the measuring process      {figures['peak_rss_mb']:.0f} MB")
     print(f"peak traced allocation, score + draw  {figures['traced_peak_score_draw_mb']:.0f} MB")
 
@@ -359,6 +366,7 @@ def main() -> None:
         counts = json.loads(_child("--build", path, args).splitlines()[-1])
         print(f"built {path.name} in {(datetime.now() - started).total_seconds():.1f} s")
         figures = json.loads(_child("--measure", path, args).splitlines()[-1])
+        figures["load_average_1min"] = os.getloadavg()[0]
     _report(figures, counts)
     print(json.dumps({**figures, "rows": counts, "rounds": args.rounds}, ensure_ascii=False))
 
