@@ -12,17 +12,20 @@ import hashlib
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Annotated, Any
 
 import msgspec
 
 from checklists import Checklist, judge, load_checklist
-from inspection import audit, corrective
+from inspection import audit, corrective, whitelist
 from inspection.audit import canonical
 from inspection.clock import local_date, now_utc, to_utc_text
 from inspection.db import Database, Transaction, utcnow
 from inspection.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from inspection.users import User
+from scoring.policy import Policy, load_policy
+from scoring.risk import ComplaintRecord, ViolationRecord
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +104,20 @@ async def _check_access(tx: Transaction, user: User, body: InspectionCreate) -> 
         )
 
 
-async def create(db: Database, user: User, body: InspectionCreate) -> tuple[str, bool]:
-    """Store an inspection; returns its id and whether this call created it."""
+@cache
+def _default_policy() -> Policy:
+    return load_policy()
+
+
+async def create(
+    db: Database, user: User, body: InspectionCreate, *, policy: Policy | None = None
+) -> tuple[str, bool]:
+    """Store an inspection; returns its id and whether this call created it.
+
+    ``policy`` says which findings suspend a whitelist entry; the service passes its
+    own, and the default policy stands in for callers without one.
+    """
+    policy = policy or _default_policy()
     digest = body_digest(body)
     inspection_id = str(body.id)
     async with db.transaction() as tx:
@@ -146,7 +161,7 @@ async def create(db: Database, user: User, body: InspectionCreate) -> tuple[str,
             return inspection_id, False
 
         await _expect_photos(tx, inspection_id, body.photos)
-        await _follow_up(tx, inspection_id, body, judgement, user)
+        await _follow_up(tx, inspection_id, body, judgement, user, policy)
         await audit.record(
             tx,
             user.username,
@@ -235,12 +250,18 @@ async def _follow_up(
     body: InspectionCreate,
     judgement: dict[str, Any],
     user: User,
+    policy: Policy,
 ) -> None:
     """What a visit changes in the registers: violations, complaints, the assignment,
-    corrective actions."""
-    day = local_date(to_utc_text(body.inspected_at)).isoformat()
+    corrective actions, and the whitelist entry a serious finding suspends."""
+    visited_on = local_date(to_utc_text(body.inspected_at))
+    day = visited_on.isoformat()
+    violations, substantiated = [], []
     for n, finding in enumerate(judgement.get("findings", []), start=1):
         if finding["severity"] in SEVERITIES_THAT_ARE_VIOLATIONS:
+            violations.append(
+                ViolationRecord(f"{inspection_id}-{n}", visited_on, finding["severity"])
+            )
             await tx.execute(
                 "INSERT INTO violations (id, target_id, found_on, severity, description,"
                 " inspection_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -256,11 +277,14 @@ async def _follow_up(
             )
     if judgement["verdict"] in ("pass", "fail"):
         outcome = "substantiated" if judgement["verdict"] == "fail" else "unsubstantiated"
-        await tx.execute(
+        checked = await tx.fetchall(
             "UPDATE complaints SET status = ?, checked_on = ?"
-            " WHERE target_id = ? AND status = 'pending' AND received_at <= ?",
+            " WHERE target_id = ? AND status = 'pending' AND received_at <= ?"
+            " RETURNING id, received_at",
             (outcome, day, body.target_id, to_utc_text(body.inspected_at)),
         )
+        if outcome == "substantiated":
+            substantiated = [ComplaintRecord(r[0], local_date(r[1]), outcome) for r in checked]
     if body.assignment_id is not None:
         await tx.execute(
             "UPDATE assignments SET status = 'done' WHERE id = ?", (body.assignment_id,)
@@ -271,6 +295,16 @@ async def _follow_up(
         target_id=body.target_id,
         inspected_at=to_utc_text(body.inspected_at),
         judgement=judgement,
+        actor=user.username,
+    )
+    await whitelist.suspend(
+        tx,
+        policy,
+        target_id=body.target_id,
+        day=visited_on,
+        inspection_id=inspection_id,
+        violations=violations,
+        complaints=substantiated,
         actor=user.username,
     )
 

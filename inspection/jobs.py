@@ -16,7 +16,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
-from inspection import corrective, duty, rosters, scores
+from inspection import corrective, duty, rosters, scores, whitelist
 from inspection.clock import LOCAL, local_today
 from inspection.db import Database, utcnow
 from scoring.policy import Policy
@@ -99,9 +99,25 @@ async def monthly_review(db: Database, policy: Policy, *, now: datetime | None =
     return await run_once(db, "monthly_review", as_of.strftime("%Y-%m"), work)
 
 
+async def whitelist_review(db: Database, policy: Policy, *, now: datetime | None = None) -> str:
+    """The weekly whitelist review: proposals for a leader over the facts known at the
+    end of the day before, once per ISO week."""
+    today = local_today(now)
+    as_of = today - timedelta(days=1)
+    year, week, _ = today.isocalendar()
+
+    async def work() -> str:
+        stored = await whitelist.review(db, policy, as_of, actor=JOB_ACTOR)
+        return f"{len(stored)} whitelist proposals stored as of {as_of}"
+
+    return await run_once(db, "whitelist_review", f"{year}-W{week:02d}", work)
+
+
 # Just after local midnight: an action is overdue from the day after its deadline.
 OVERDUE_TIME = (0, 5)
 REVIEW_TIME = (1, 0)
+# Monday early morning, after the nightly jobs, so the week's proposals wait for the leader.
+WHITELIST_TIME = ("mon", 2, 0)
 
 
 def start_scheduler(app: Any) -> AsyncIOScheduler:
@@ -136,6 +152,20 @@ def start_scheduler(app: Any) -> AsyncIOScheduler:
         misfire_grace_time=24 * 3600,
         replace_existing=True,
     )
+    scheduler.add_job(
+        whitelist_review,
+        CronTrigger(
+            day_of_week=WHITELIST_TIME[0],
+            hour=WHITELIST_TIME[1],
+            minute=WHITELIST_TIME[2],
+            timezone=LOCAL,
+        ),
+        args=[app.state.db, app.state.policy],
+        id="whitelist_review",
+        coalesce=True,
+        misfire_grace_time=24 * 3600,
+        replace_existing=True,
+    )
     scheduler.start()
     logger.info(
         "scheduler started: draw_tomorrow daily at %02d:%02d Asia/Shanghai (next %s)",
@@ -147,5 +177,10 @@ def start_scheduler(app: Any) -> AsyncIOScheduler:
         "scheduler: mark_overdue daily at %02d:%02d Asia/Shanghai (next %s)",
         *OVERDUE_TIME,
         scheduler.get_job("mark_overdue").next_run_time,
+    )
+    logger.info(
+        "scheduler: whitelist_review on Mondays at %02d:%02d Asia/Shanghai (next %s)",
+        *WHITELIST_TIME[1:],
+        scheduler.get_job("whitelist_review").next_run_time,
     )
     return scheduler

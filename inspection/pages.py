@@ -16,7 +16,17 @@ from litestar.response import Redirect, Template
 from checklists import list_kinds, list_versions, load_checklist
 from checklists.model import Checklist, Item
 from checklists.standards.limits import all_limits
-from inspection import corrective, dashboard, duty, exports, inspections, labels, rosters, status
+from inspection import (
+    corrective,
+    dashboard,
+    duty,
+    exports,
+    inspections,
+    labels,
+    rosters,
+    status,
+    whitelist,
+)
 from inspection.api._common import db_of, parse_day, user_of
 from inspection.api.auth import login_limit
 from inspection.auth import SESSION_USER_KEY, STAFF, current_user, require
@@ -470,6 +480,69 @@ async def corrective_page(request: Request[Any, Any, Any], action_id: FromPath[i
     return Template("corrective.html", context={"c": found})
 
 
+@get("/leader/whitelist", guards=[require(*STAFF)], include_in_schema=False)
+async def leader_whitelist(request: Request[Any, Any, Any]) -> Template:
+    """The whitelist: pending proposals to decide, the list in force, recent history."""
+    db = db_of(request)
+    return Template(
+        "leader_whitelist.html",
+        context={
+            "pending": await whitelist.list_proposals(db, status="pending"),
+            "current": await whitelist.list_current(db, local_today()),
+            "history": await whitelist.history(db, limit=50),
+            "yesterday": local_today() - timedelta(days=1),
+        },
+    )
+
+
+class WhitelistDecisionForm(msgspec.Struct):
+    decision: str = ""
+    reason: str = ""
+
+
+@post(
+    "/leader/whitelist/proposals/{proposal_id:int}",
+    guards=[require(*STAFF)],
+    include_in_schema=False,
+    status_code=303,
+)
+async def leader_whitelist_decide(
+    request: Request[Any, Any, Any],
+    proposal_id: FromPath[int],
+    data: URLEncodedBody[WhitelistDecisionForm],
+) -> Redirect:
+    """Approve or reject one proposal from the page; a rejection needs its reason."""
+    if data.decision not in ("approve", "reject"):
+        raise ValidationError(
+            f"审批结果应为“批准”或“驳回”，收到“{data.decision}”", field="decision"
+        )
+    await whitelist.decide(
+        db_of(request),
+        proposal_id,
+        approve=data.decision == "approve",
+        reason=data.reason,
+        actor=user_of(request),
+    )
+    return Redirect("/leader/whitelist", status_code=303)
+
+
+@post(
+    "/leader/whitelist/review",
+    guards=[require(*STAFF)],
+    include_in_schema=False,
+    status_code=303,
+)
+async def leader_whitelist_review(request: Request[Any, Any, Any]) -> Redirect:
+    """Run the whitelist review now, over the facts known at the end of yesterday."""
+    await whitelist.review(
+        db_of(request),
+        request.app.state.policy,
+        local_today() - timedelta(days=1),
+        actor=user_of(request).username,
+    )
+    return Redirect("/leader/whitelist#pending", status_code=303)
+
+
 @get("/public", include_in_schema=False)
 async def public_page(
     request: Request[Any, Any, Any], q: FromQuery[str] = "", page: FromQuery[int] = 1
@@ -540,4 +613,7 @@ ROUTES = [
     public_page,
     admin_standards,
     public_rosters,
+    leader_whitelist,
+    leader_whitelist_decide,
+    leader_whitelist_review,
 ]

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from inspection.api import auth, corrective, duty, field, inspections, public, rosters, scores
+from inspection.api import (
+    auth,
+    corrective,
+    duty,
+    field,
+    inspections,
+    public,
+    rosters,
+    scores,
+    whitelist,
+)
 
 ROUTES = [*auth.ROUTES, *rosters.ROUTES, *inspections.ROUTES, *scores.ROUTES, *public.ROUTES,
-          *duty.ROUTES, *field.ROUTES, *corrective.ROUTES]
+          *duty.ROUTES, *field.ROUTES, *corrective.ROUTES, *whitelist.ROUTES]

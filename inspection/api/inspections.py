@@ -25,7 +25,9 @@ async def create_inspection(
 ) -> Response[InspectionRead]:
     """Record a visit. The same id and body again is a success without a second row (200);
     the same id with another body is 409."""
-    inspection_id, created = await inspections.create(db_of(request), user_of(request), data)
+    inspection_id, created = await inspections.create(
+        db_of(request), user_of(request), data, policy=request.app.state.policy
+    )
     body = await inspections.read(db_of(request), inspection_id, user_of(request))
     return Response(body, status_code=201 if created else 200)
 
