@@ -107,7 +107,7 @@ async def whitelist_review(db: Database, policy: Policy, *, now: datetime | None
     year, week, _ = today.isocalendar()
 
     async def work() -> str:
-        stored = await whitelist.review(db, policy, as_of, actor=JOB_ACTOR)
+        stored = await whitelist.review(db, policy, as_of, actor=JOB_ACTOR, today=today)
         return f"{len(stored)} whitelist proposals stored as of {as_of}"
 
     return await run_once(db, "whitelist_review", f"{year}-W{week:02d}", work)

@@ -135,9 +135,11 @@ def by_enterprise(facts: Sequence[TargetFacts]) -> dict[str, list[TargetFacts]]:
     return dict(grouped)
 
 
-async def review(db: Database, policy: Policy, as_of: date, *, actor: str) -> list[int]:
+async def review(
+    db: Database, policy: Policy, as_of: date, *, actor: str, today: date | None = None
+) -> list[int]:
     """Run the periodic review over the facts known at the end of ``as_of`` and store its
-    proposals as pending; returns the ids of the proposals stored.
+    proposals as pending, proposed on ``today`` (local); returns the ids stored.
 
     A proposal is not stored when the same enterprise already has a pending one of
     the same action, nor an 'add' whose first day an entry in force already covers
@@ -159,7 +161,7 @@ async def review(db: Database, policy: Policy, as_of: date, *, actor: str) -> li
             if (p.enterprise_uscc, p.action) in pending or await _already_listed(tx, p):
                 skipped += 1
                 continue
-            ids.append(await _store(tx, p, as_of))
+            ids.append(await _store(tx, p, as_of, today or local_today()))
         await audit.record(
             tx,
             actor,
@@ -194,7 +196,7 @@ async def _already_listed(tx: Transaction, p: WhitelistProposal) -> bool:
     return found is not None
 
 
-async def _store(tx: Transaction, p: WhitelistProposal, as_of: date) -> int:
+async def _store(tx: Transaction, p: WhitelistProposal, as_of: date, today: date) -> int:
     cursor = await tx.execute(
         "INSERT INTO whitelist_proposals (enterprise_uscc, action, reason, proposed_on, records,"
         " valid_from, valid_to, as_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -202,7 +204,7 @@ async def _store(tx: Transaction, p: WhitelistProposal, as_of: date) -> int:
             p.enterprise_uscc,
             p.action,
             p.reason,
-            local_today().isoformat(),
+            today.isoformat(),
             audit.canonical(list(p.records)),
             p.valid_from.isoformat() if p.valid_from else None,
             p.valid_to.isoformat() if p.valid_to else None,
@@ -277,14 +279,7 @@ async def decide(
     today = today or local_today()
 
     async with db.transaction() as tx:
-        row = await tx.fetchone("SELECT * FROM whitelist_proposals WHERE id = ?", (proposal_id,))
-        if row is None:
-            raise NotFoundError(f"标杆名单提议 {proposal_id} 不存在")
-        if row["status"] != "pending":
-            raise ConflictError(
-                f"标杆名单提议 {proposal_id} 已于 {local_text(row['decided_at'])} "
-                f"由 {row['decided_by']} 处理（{row['status']}），不能再次审批"
-            )
+        row = await _pending(tx, proposal_id)
         effect: dict[str, Any] = {}
         if approve and row["action"] == "add":
             effect = {"whitelist_id": await _add_entry(tx, row, today)}
@@ -323,6 +318,23 @@ async def decide(
         actor.username,
     )
     return await read_proposal(db, proposal_id)
+
+
+OUTCOMES = {"approved": "批准", "rejected": "驳回"}
+
+
+async def _pending(tx: Transaction, proposal_id: int) -> Any:
+    """The proposal's row, read inside the write transaction so two leaders cannot both
+    decide it; 404 when unknown, 409 when already decided."""
+    row = await tx.fetchone("SELECT * FROM whitelist_proposals WHERE id = ?", (proposal_id,))
+    if row is None:
+        raise NotFoundError(f"标杆名单提议 {proposal_id} 不存在")
+    if row["status"] != "pending":
+        raise ConflictError(
+            f"标杆名单提议 {proposal_id} 已于 {local_text(row['decided_at'])} "
+            f"由 {row['decided_by']} {OUTCOMES[row['status']]}，不能再次审批"
+        )
+    return row
 
 
 async def _add_entry(tx: Transaction, proposal: Any, today: date) -> int:

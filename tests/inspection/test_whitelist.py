@@ -63,20 +63,29 @@ async def visit(
     if fail is not None:
         answers[fail] = {"result": "fail", "remark": "现场发现", "photos": [PHOTO_SHA]}
         photos = [{"sha256": PHOTO_SHA, "item_key": fail}]
-    body = {"id": str(uuid.uuid4()), "target_id": target, "inspected_at": at,
-            "answers": answers, "photos": photos}
-    response = await client.post("/api/v1/inspections", json=body,
-                                 headers=await token(client, "leader"))
+    body = {
+        "id": str(uuid.uuid4()),
+        "target_id": target,
+        "inspected_at": at,
+        "answers": answers,
+        "photos": photos,
+    }
+    response = await client.post(
+        "/api/v1/inspections", json=body, headers=await token(client, "leader")
+    )
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
 
-async def list_entry(db: Database, uscc: str, start: date, end: date,
-                     reason: str = "原有名单") -> int:
+async def list_entry(
+    db: Database, uscc: str, start: date, end: date, reason: str = "原有名单"
+) -> int:
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "INSERT INTO whitelist (enterprise_uscc, valid_from, valid_to, reason, created_at)"
-            " VALUES (?, ?, ?, ?, ?)", (uscc, start.isoformat(), end.isoformat(), reason, utcnow()))
+            " VALUES (?, ?, ?, ?, ?)",
+            (uscc, start.isoformat(), end.isoformat(), reason, utcnow()),
+        )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
@@ -86,17 +95,21 @@ async def complaint(db: Database, complaint_id: str, target: str) -> None:
     async with db.transaction() as tx:
         await tx.execute(
             "INSERT INTO complaints (id, target_id, received_at, summary, created_at)"
-            " VALUES (?, ?, ?, '油烟扰民', ?)", (complaint_id, target, received, utcnow()))
+            " VALUES (?, ?, ?, '油烟扰民', ?)",
+            (complaint_id, target, received, utcnow()),
+        )
 
 
-async def past_visit(db: Database, visit_id: str, target: str, day: date,
-                     verdict: str = "pass") -> None:
+async def past_visit(
+    db: Database, visit_id: str, target: str, day: date, verdict: str = "pass"
+) -> None:
     at = to_utc_text(datetime.combine(day, datetime.min.time(), LOCAL) + timedelta(hours=10))
     async with db.transaction() as tx:
         await tx.execute(
             "INSERT INTO inspections (id, target_id, inspected_at, verdict, body_sha256,"
             " source, created_at) VALUES (?, ?, ?, ?, 'x', 'import', ?)",
-            (visit_id, target, at, verdict, utcnow()))
+            (visit_id, target, at, verdict, utcnow()),
+        )
 
 
 async def entries(db: Database) -> list[dict[str, Any]]:
@@ -105,23 +118,26 @@ async def entries(db: Database) -> list[dict[str, Any]]:
 
 
 async def audit_actions(db: Database, prefix: str = "whitelist.") -> list[str]:
-    rows = await db.fetchall("SELECT action FROM audit_log WHERE action LIKE ? ORDER BY id",
-                             (prefix + "%",))
+    rows = await db.fetchall(
+        "SELECT action FROM audit_log WHERE action LIKE ? ORDER BY id", (prefix + "%",)
+    )
     return [r[0] for r in rows]
 
 
 async def review_now(client: Client) -> dict[str, Any]:
-    response = await client.post("/api/v1/whitelist/review",
-                                 headers=await token(client, "leader"))
+    response = await client.post("/api/v1/whitelist/review", headers=await token(client, "leader"))
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
 
-async def decide(client: Client, proposal_id: int, approve: bool, reason: str = "",
-                 user: str = "leader") -> Any:
-    return await client.post(f"/api/v1/whitelist/proposals/{proposal_id}/decision",
-                             json={"approve": approve, "reason": reason},
-                             headers=await token(client, user))
+async def decide(
+    client: Client, proposal_id: int, approve: bool, reason: str = "", user: str = "leader"
+) -> Any:
+    return await client.post(
+        f"/api/v1/whitelist/proposals/{proposal_id}/decision",
+        json={"approve": approve, "reason": reason},
+        headers=await token(client, user),
+    )
 
 
 async def eligible_acme(client: Client) -> dict[str, Any]:
@@ -137,7 +153,8 @@ async def eligible_acme(client: Client) -> dict[str, Any]:
 
 
 async def test_eligible_enterprise_is_proposed_approved_and_scores_w(
-        city: Client, app: Litestar) -> None:
+    city: Client, app: Litestar
+) -> None:
     first = await visit(city, "R-1", at=f"{VISIT_DAY}T09:00:00+08:00")
     second = await visit(city, "R-2")
     result = await review_now(city)
@@ -163,11 +180,15 @@ async def test_eligible_enterprise_is_proposed_approved_and_scores_w(
     [entry] = await entries(app.state.db)
     assert entry["id"] == decided.json()["whitelist_id"]
     assert (entry["enterprise_uscc"], entry["valid_from"], entry["valid_to"]) == (
-        ACME, proposal["valid_from"], proposal["valid_to"])
+        ACME,
+        proposal["valid_from"],
+        proposal["valid_to"],
+    )
     assert entry["reason"] == proposal["reason"] and entry["revoked_on"] is None
     listed = (await city.get("/api/v1/whitelist", headers=leader)).json()
     assert [(w["enterprise_uscc"], w["enterprise_name"]) for w in listed] == [
-        (ACME, "许昌清风餐饮管理有限公司")]
+        (ACME, "许昌清风餐饮管理有限公司")
+    ]
     for target in ("R-1", "R-2"):
         score = (await city.get(f"/api/v1/targets/{target}/score", headers=leader)).json()
         assert score["tier"] == "W" and score["weight"] == 0.5
@@ -181,9 +202,9 @@ async def test_a_review_stores_no_second_pending_proposal(city: Client, app: Lit
     assert again["proposals"] == []
     assert await app.state.db.fetchval("SELECT COUNT(*) FROM whitelist_proposals") == 1
     details = await app.state.db.fetchall(
-        "SELECT detail FROM audit_log WHERE action = 'whitelist.review' ORDER BY id")
-    counts = [(d["stored"], d["skipped"]) for d in
-              (msgspec.json.decode(r[0]) for r in details)]
+        "SELECT detail FROM audit_log WHERE action = 'whitelist.review' ORDER BY id"
+    )
+    counts = [(d["stored"], d["skipped"]) for d in (msgspec.json.decode(r[0]) for r in details)]
     assert counts == [(1, 0), (0, 1)]
 
 
@@ -206,8 +227,9 @@ async def test_a_rejection_needs_a_reason_and_lists_nothing(city: Client, app: L
     leader = await token(city, "leader")
     done = (await city.get("/api/v1/whitelist/proposals?status=rejected", headers=leader)).json()
     assert [p["id"] for p in done] == [proposal["id"]]
-    assert (await city.get("/api/v1/whitelist/proposals?status=pending", headers=leader)
-            ).json() == []
+    assert (
+        await city.get("/api/v1/whitelist/proposals?status=pending", headers=leader)
+    ).json() == []
     bad = await city.get("/api/v1/whitelist/proposals?status=maybe", headers=leader)
     assert bad.status_code == 422
 
@@ -230,7 +252,8 @@ async def test_deciding_twice_is_a_conflict(city: Client, app: Litestar) -> None
 
 
 async def test_an_enterprise_no_longer_eligible_is_removed_on_approval(
-        city: Client, app: Litestar) -> None:
+    city: Client, app: Litestar
+) -> None:
     db = app.state.db
     await list_entry(db, ACME, TODAY - timedelta(days=200), TODAY + timedelta(days=165))
     # A violation from before the entry began: not a suspension, but no longer eligible.
@@ -238,7 +261,8 @@ async def test_an_enterprise_no_longer_eligible_is_removed_on_approval(
         await tx.execute(
             "INSERT INTO violations (id, target_id, found_on, severity, created_at)"
             " VALUES ('V-OLD', 'R-1', ?, 'minor', ?)",
-            ((TODAY - timedelta(days=300)).isoformat(), utcnow()))
+            ((TODAY - timedelta(days=300)).isoformat(), utcnow()),
+        )
     [proposal] = (await review_now(city))["proposals"]
     assert proposal["action"] == "remove" and proposal["records"][0] == "V-OLD"
     assert proposal["valid_from"] is None
@@ -249,15 +273,16 @@ async def test_an_enterprise_no_longer_eligible_is_removed_on_approval(
     assert entry["revoked_on"] == TODAY.isoformat()
     assert entry["revoked_reason"].startswith(proposal["reason"])
     assert "leader" in entry["revoked_reason"] and "同意移出" in entry["revoked_reason"]
-    score = (await city.get("/api/v1/targets/R-1/score",
-                            headers=await token(city, "leader"))).json()
+    score = (
+        await city.get("/api/v1/targets/R-1/score", headers=await token(city, "leader"))
+    ).json()
     assert score["tier"] != "W"
-    assert (await city.get("/api/v1/whitelist", headers=await token(city, "leader"))
-            ).json() == []
+    assert (await city.get("/api/v1/whitelist", headers=await token(city, "leader"))).json() == []
 
 
 async def test_a_renewal_is_proposed_once_and_follows_the_entry(
-        city: Client, app: Litestar) -> None:
+    city: Client, app: Litestar
+) -> None:
     db = app.state.db
     # Ends 29 days after the review's as_of: within the 30-day notice.
     end = YESTERDAY + timedelta(days=29)
@@ -270,13 +295,14 @@ async def test_a_renewal_is_proposed_once_and_follows_the_entry(
     assert renewal["valid_to"] == (end + timedelta(days=365)).isoformat()
     assert (await decide(city, renewal["id"], True)).status_code == 200
     assert [e["valid_from"] for e in await entries(db)] == [
-        (end - timedelta(days=364)).isoformat(), renewal["valid_from"]]
+        (end - timedelta(days=364)).isoformat(),
+        renewal["valid_from"],
+    ]
     # The renewal already approved covers the next term: nothing to propose again.
     assert (await review_now(city))["proposals"] == []
 
 
-async def test_an_entry_ending_beyond_the_notice_is_left_alone(
-        city: Client, app: Litestar) -> None:
+async def test_an_entry_ending_beyond_the_notice_is_left_alone(city: Client, app: Litestar) -> None:
     end = YESTERDAY + timedelta(days=30)
     await list_entry(app.state.db, ACME, end - timedelta(days=364), end)
     await past_visit(app.state.db, "OLD-1", "R-1", TODAY - timedelta(days=40))
@@ -292,8 +318,9 @@ async def test_an_add_decided_late_starts_on_the_day_of_approval(tmp_path: Path)
         [pid] = await whitelist.review(db, POLICY, date(2026, 11, 30), actor="test")
         leader = await get_user(db, 2)
         assert leader is not None and leader.role == "leader"
-        decided = await whitelist.decide(db, pid, approve=True, reason="", actor=leader,
-                                         today=date(2026, 12, 4))
+        decided = await whitelist.decide(
+            db, pid, approve=True, reason="", actor=leader, today=date(2026, 12, 4)
+        )
         [entry] = await entries(db)
     assert decided.valid_from == "2026-12-01" and decided.decision_reason is None
     assert (entry["valid_from"], entry["valid_to"]) == ("2026-12-04", "2027-11-30")
@@ -317,24 +344,27 @@ async def test_only_a_leader_or_admin_decides(tmp_path: Path) -> None:
 
 async def test_a_serious_finding_revokes_the_entry_at_once(city: Client, app: Litestar) -> None:
     db = app.state.db
-    entry_id = await list_entry(db, ACME, TODAY - timedelta(days=100),
-                                TODAY + timedelta(days=265))
+    entry_id = await list_entry(db, ACME, TODAY - timedelta(days=100), TODAY + timedelta(days=265))
     # A renewal awaiting the leader: the suspension settles it.
     async with db.transaction() as tx:
         await tx.execute(
             "INSERT INTO whitelist_proposals (enterprise_uscc, action, reason, proposed_on)"
-            " VALUES (?, 'add', '续期', ?)", (ACME, TODAY.isoformat()))
+            " VALUES (?, 'add', '续期', ?)",
+            (ACME, TODAY.isoformat()),
+        )
 
     found = await visit(city, "R-1", fail="purifier_installed")
     assert found["verdict"] == "fail"
-    violation = await db.fetchval("SELECT id FROM violations WHERE inspection_id = ?",
-                                  (found["id"],))
+    violation = await db.fetchval(
+        "SELECT id FROM violations WHERE inspection_id = ?", (found["id"],)
+    )
     [entry] = await entries(db)
     assert entry["id"] == entry_id and entry["revoked_on"] == VISIT_DAY
     assert f"较重违法行为 {violation}" in entry["revoked_reason"]
     assert found["id"] in entry["revoked_reason"] and "清风小厨" in entry["revoked_reason"]
-    settled = await db.fetchone("SELECT status, decided_by, decision_reason"
-                                " FROM whitelist_proposals")
+    settled = await db.fetchone(
+        "SELECT status, decided_by, decision_reason FROM whitelist_proposals"
+    )
     assert settled is not None and tuple(settled)[:2] == ("rejected", "system")
     assert await audit_actions(db) == ["whitelist.suspend", "whitelist.decide"]
 
@@ -367,7 +397,8 @@ async def test_a_substantiated_complaint_revokes_the_entry(city: Client, app: Li
 
 
 async def test_a_minor_finding_or_an_unfounded_complaint_keeps_the_entry(
-        city: Client, app: Litestar) -> None:
+    city: Client, app: Litestar
+) -> None:
     db = app.state.db
     await list_entry(db, ACME, TODAY - timedelta(days=100), TODAY + timedelta(days=265))
     await visit(city, "R-1", fail="exhaust_outlet_placement", at=f"{VISIT_DAY}T09:00:00+08:00")
@@ -379,8 +410,7 @@ async def test_a_minor_finding_or_an_unfounded_complaint_keeps_the_entry(
     assert await audit_actions(db) == []
 
 
-async def test_a_suspension_also_revokes_an_approved_renewal(
-        city: Client, app: Litestar) -> None:
+async def test_a_suspension_also_revokes_an_approved_renewal(city: Client, app: Litestar) -> None:
     db = app.state.db
     end = TODAY + timedelta(days=10)
     await list_entry(db, ACME, end - timedelta(days=364), end)
@@ -393,20 +423,28 @@ async def test_a_suspension_also_revokes_an_approved_renewal(
 
 async def test_the_policy_passed_decides_what_suspends(tmp_path: Path) -> None:
     lenient = msgspec.structs.replace(
-        POLICY, whitelist=msgspec.structs.replace(POLICY.whitelist, suspend_on_complaint=False))
+        POLICY, whitelist=msgspec.structs.replace(POLICY.whitelist, suspend_on_complaint=False)
+    )
     async with Database(tmp_path / "x.db") as db:
         await seed(db)
         await list_entry(db, ACME, TODAY - timedelta(days=100), TODAY + timedelta(days=265))
         await complaint(db, "C-1", "R-2")
         leader = await get_user(db, 2)
         assert leader is not None
-        answers = {**all_pass("restaurant"), "exhaust_outlet_placement": {
-            "result": "fail", "photos": [PHOTO_SHA]}}
-        body = msgspec.convert({
-            "id": str(uuid.uuid4()), "target_id": "R-2", "inspected_at": VISIT_TIME,
-            "answers": answers,
-            "photos": [{"sha256": PHOTO_SHA, "item_key": "exhaust_outlet_placement"}]},
-            InspectionCreate)
+        answers = {
+            **all_pass("restaurant"),
+            "exhaust_outlet_placement": {"result": "fail", "photos": [PHOTO_SHA]},
+        }
+        body = msgspec.convert(
+            {
+                "id": str(uuid.uuid4()),
+                "target_id": "R-2",
+                "inspected_at": VISIT_TIME,
+                "answers": answers,
+                "photos": [{"sha256": PHOTO_SHA, "item_key": "exhaust_outlet_placement"}],
+            },
+            InspectionCreate,
+        )
         await inspections.create(db, leader, body, policy=lenient)
         assert await db.fetchval("SELECT status FROM complaints") == "substantiated"
         assert await db.fetchval("SELECT revoked_on FROM whitelist") is None
@@ -416,17 +454,26 @@ async def test_the_policy_passed_decides_what_suspends(tmp_path: Path) -> None:
 
 
 def test_a_whitelisted_target_keeps_a_chance_of_a_random_visit() -> None:
-    facts = TargetFacts("R-1", "restaurant", ACME, "魏都区", "low", whitelisted=True,
-                        whitelisted_since=date(2026, 1, 1),
-                        inspections=(InspectionRecord("I-1", date(2026, 11, 1), "pass"),))
+    facts = TargetFacts(
+        "R-1",
+        "restaurant",
+        ACME,
+        "魏都区",
+        "low",
+        whitelisted=True,
+        whitelisted_since=date(2026, 1, 1),
+        inspections=(InspectionRecord("I-1", date(2026, 11, 1), "pass"),),
+    )
     score = score_target(facts, POLICY, date(2026, 12, 4))
     assert score.tier == "W" and score.weight == 0.5 and score.must_visit is None
 
     # 300 whitelisted and 300 high-risk targets, 10 pairs of 4 visits: 40 slots.
     weights = [0.5] * 300 + [8.0] * 300
     assert min(inclusion_probabilities(weights, 34)) > 0
-    candidates = [Candidate(f"T-{i:03d}", None, "魏都区", "restaurant",
-                            "W" if i < 300 else "H", weights[i]) for i in range(600)]
+    candidates = [
+        Candidate(f"T-{i:03d}", None, "魏都区", "restaurant", "W" if i < 300 else "H", weights[i])
+        for i in range(600)
+    ]
     staff = [InspectorOnDuty(f"XC-{i:03d}", "一队", "魏都区") for i in range(20)]
     drawn = draw(date(2026, 12, 4), "ab" * 16, candidates, staff, POLICY)
     whitelisted = [a for a in drawn.assignments if a.target_id < "T-300"]
@@ -449,10 +496,12 @@ ENDPOINTS = [
 @pytest.mark.parametrize("user", ["insp1", "acme", "other"])
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
 async def test_the_api_is_refused_to_inspectors_and_enterprises(
-        city: Client, app: Litestar, user: str, method: str, path: str) -> None:
+    city: Client, app: Litestar, user: str, method: str, path: str
+) -> None:
     await eligible_acme(city)
-    response = await city.request(method, path, json={"approve": True, "reason": ""},
-                                  headers=await token(city, user))
+    response = await city.request(
+        method, path, json={"approve": True, "reason": ""}, headers=await token(city, user)
+    )
     assert response.status_code == 403
     assert await app.state.db.fetchval("SELECT status FROM whitelist_proposals") == "pending"
     assert await app.state.db.fetchval("SELECT COUNT(*) FROM whitelist_proposals") == 1
@@ -486,15 +535,18 @@ def csrf_of(html: str) -> str:
 async def log_in(client: Client, username: str) -> str:
     """Log in through the form; returns a CSRF token for the next form."""
     form = await client.get("/login")
-    response = await client.post("/login", data={
-        "username": username, "password": PASSWORD, "_csrf_token": csrf_of(form.text)},
-        follow_redirects=False)
+    response = await client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "_csrf_token": csrf_of(form.text)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
     return csrf_of((await client.get("/public")).text)
 
 
 async def test_the_leader_reviews_rejects_and_approves_on_the_page(
-        city: Client, app: Litestar) -> None:
+    city: Client, app: Litestar
+) -> None:
     await visit(city, "R-1", at=f"{VISIT_DAY}T09:00:00+08:00")
     await visit(city, "R-2")
     csrf = await log_in(city, "leader")
@@ -502,8 +554,9 @@ async def test_the_leader_reviews_rejects_and_approves_on_the_page(
     assert page.status_code == 200 and "没有待审批的提议" in page.text
     assert 'href="/leader/whitelist"' in page.text
 
-    ran = await city.post("/leader/whitelist/review", data={"_csrf_token": csrf},
-                          follow_redirects=False)
+    ran = await city.post(
+        "/leader/whitelist/review", data={"_csrf_token": csrf}, follow_redirects=False
+    )
     assert ran.status_code == 303
     page = await city.get("/leader/whitelist")
     pid = await app.state.db.fetchval("SELECT id FROM whitelist_proposals")
@@ -513,13 +566,13 @@ async def test_the_leader_reviews_rejects_and_approves_on_the_page(
 
     url = f"/leader/whitelist/proposals/{pid}"
     csrf = csrf_of(page.text)
-    blank = await city.post(url, data={"decision": "reject", "reason": "",
-                                       "_csrf_token": csrf})
+    blank = await city.post(url, data={"decision": "reject", "reason": "", "_csrf_token": csrf})
     assert blank.status_code == 422 and "驳回须填写理由" in blank.text
     odd = await city.post(url, data={"decision": "maybe", "_csrf_token": csrf})
     assert odd.status_code == 422
-    approved = await city.post(url, data={"decision": "approve", "reason": "",
-                                          "_csrf_token": csrf}, follow_redirects=False)
+    approved = await city.post(
+        url, data={"decision": "approve", "reason": "", "_csrf_token": csrf}, follow_redirects=False
+    )
     assert approved.status_code == 303
     page = await city.get("/leader/whitelist")
     assert "没有待审批的提议" in page.text
@@ -531,9 +584,9 @@ async def test_the_leader_reviews_rejects_and_approves_on_the_page(
 
 
 async def test_the_history_shows_suspensions_with_their_reasons(
-        city: Client, app: Litestar) -> None:
-    await list_entry(app.state.db, ACME, TODAY - timedelta(days=100),
-                     TODAY + timedelta(days=265))
+    city: Client, app: Litestar
+) -> None:
+    await list_entry(app.state.db, ACME, TODAY - timedelta(days=100), TODAY + timedelta(days=265))
     await visit(city, "R-1", fail="purifier_installed")
     await log_in(city, "leader")
     page = await city.get("/leader/whitelist")
@@ -544,14 +597,16 @@ async def test_the_history_shows_suspensions_with_their_reasons(
 
 @pytest.mark.parametrize("user", ["insp1", "acme"])
 async def test_the_page_is_refused_to_inspectors_and_enterprises(
-        city: Client, app: Litestar, user: str) -> None:
+    city: Client, app: Litestar, user: str
+) -> None:
     await eligible_acme(city)
     csrf = await log_in(city, user)
     assert (await city.get("/leader/whitelist")).status_code == 403
-    for path, form in (("/leader/whitelist/review", {}),
-                       ("/leader/whitelist/proposals/1", {"decision": "approve"})):
-        response = await city.post(path, data={**form, "_csrf_token": csrf},
-                                   follow_redirects=False)
+    for path, form in (
+        ("/leader/whitelist/review", {}),
+        ("/leader/whitelist/proposals/1", {"decision": "approve"}),
+    ):
+        response = await city.post(path, data={**form, "_csrf_token": csrf}, follow_redirects=False)
         assert response.status_code == 403
     assert await app.state.db.fetchval("SELECT status FROM whitelist_proposals") == "pending"
     assert 'href="/leader/whitelist"' not in (await city.get("/public")).text
@@ -571,16 +626,24 @@ async def test_the_weekly_review_runs_once_per_iso_week(tmp_path: Path) -> None:
         first = await jobs.whitelist_review(db, POLICY, now=MONDAY)
         wednesday = await jobs.whitelist_review(db, POLICY, now=MONDAY + timedelta(days=2))
         next_week = await jobs.whitelist_review(db, POLICY, now=MONDAY + timedelta(days=7))
-        runs = [tuple(r) for r in await db.fetchall(
-            "SELECT run_key, outcome FROM job_runs WHERE job = 'whitelist_review' ORDER BY 1")]
+        runs = [
+            tuple(r)
+            for r in await db.fetchall(
+                "SELECT run_key, outcome FROM job_runs WHERE job = 'whitelist_review' ORDER BY 1"
+            )
+        ]
         proposal = await db.fetchone("SELECT * FROM whitelist_proposals")
     assert first == "1 whitelist proposals stored as of 2026-12-06"
     assert wednesday == "claimed by another process"
     assert next_week == "0 whitelist proposals stored as of 2026-12-13"
     assert runs == [("2026-W50", first), ("2026-W51", next_week)]
     assert proposal is not None
+    assert (proposal["proposed_on"], proposal["as_of"]) == ("2026-12-07", "2026-12-06")
     assert (proposal["as_of"], proposal["valid_from"], proposal["valid_to"]) == (
-        "2026-12-06", "2026-12-07", "2027-12-06")
+        "2026-12-06",
+        "2026-12-07",
+        "2027-12-06",
+    )
 
 
 async def test_the_week_key_is_the_iso_year_across_new_year(tmp_path: Path) -> None:
@@ -596,8 +659,11 @@ async def test_the_week_key_is_the_iso_year_across_new_year(tmp_path: Path) -> N
 
 async def test_the_scheduler_runs_the_review_on_monday_at_two(tmp_path: Path) -> None:
     async with Database(tmp_path / "x.db") as db:
-        app = SimpleNamespace(state=SimpleNamespace(
-            settings=SimpleNamespace(roster_time=(18, 0)), db=db, policy=POLICY))
+        app = SimpleNamespace(
+            state=SimpleNamespace(
+                settings=SimpleNamespace(roster_time=(18, 0)), db=db, policy=POLICY
+            )
+        )
         scheduler = jobs.start_scheduler(app)
         try:
             job = scheduler.get_job("whitelist_review")
