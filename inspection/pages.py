@@ -172,6 +172,7 @@ async def checklist_page(request: Request[Any, Any, Any], assignment_id: FromPat
             "checklist": checklist,
             "done": done,
             "checklist_json": _script_json(_form_items(checklist)),
+            "photo_max_side": request.app.state.settings.photo_upload_max_side,
         },
     )
 

@@ -41,6 +41,16 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("应为不小于 0 的整数") from None
+    if number < 0:
+        raise ValueError("应为不小于 0 的整数")
+    return number
+
+
 def _bool(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -107,6 +117,13 @@ SETTINGS: tuple[Setting, ...] = (
         "XUNCHA_PHOTOS_PER_INSPECTION", "20", "most photos one inspection may hold", _positive_int
     ),
     Setting(
+        "XUNCHA_PHOTO_UPLOAD_MAX_SIDE",
+        "0",
+        "0 sends photos as taken (evidence); a number of pixels lets the field app scale "
+        "larger photos down to that long side before upload, losing their EXIF",
+        _non_negative_int,
+    ),
+    Setting(
         "XUNCHA_PHOTO_FAR_METERS",
         "500",
         "photos taken farther than this from the target are flagged",
@@ -154,6 +171,7 @@ class Settings:
     photo_max_bytes: int
     photo_max_pixels: int
     photos_per_inspection: int
+    photo_upload_max_side: int
     photo_far_meters: int
     roster_time: tuple[int, int]
     scheduler: bool

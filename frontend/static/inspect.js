@@ -99,14 +99,33 @@ function previewVerdict() {
   }
 }
 
+async function scaledDown(file, maxSide) {
+  if (!maxSide) return file;
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+  } catch {
+    return file; // a format this browser cannot draw (HEIC): sent as taken
+  }
+  const scale = maxSide / Math.max(bitmap.width, bitmap.height);
+  if (scale >= 1) return file;
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  const blob = await new Promise((done) => canvas.toBlob(done, "image/jpeg", 0.9));
+  return blob ?? file;
+}
+
 async function collect() {
   const answers = {};
   const photos = [];
   for (const fieldset of form.querySelectorAll("fieldset[data-key]")) {
     const key = fieldset.dataset.key;
     const hashes = [];
-    for (const file of fieldset.querySelector(".photo")?.files ?? []) {
-      // The original as taken: it is evidence, so it is neither scaled nor re-encoded.
+    for (const taken of fieldset.querySelector(".photo")?.files ?? []) {
+      // The original as taken is evidence: scaled down only when an admin allows it.
+      const file = await scaledDown(taken, Number(form.dataset.maxSide || 0));
       const sha256 = await sha256Hex(new Uint8Array(await file.arrayBuffer()));
       if (!hashes.includes(sha256)) photos.push({ sha256, item_key: key, blob: file });
       hashes.push(sha256);

@@ -59,10 +59,11 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not answer /healthz within 30 s")
 
 
-def _serve(tmp_path: Path, db: Path, *extra: str) -> Iterator[str]:
+def _serve(tmp_path: Path, db: Path, *extra: str,
+           settings: dict[str, str] | None = None) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "XUNCHA_SECRET": "e" * 40, "XUNCHA_SCHEDULER": "false",
-           "XUNCHA_MEDIA": str(tmp_path / "media")}
+           "XUNCHA_MEDIA": str(tmp_path / "media"), **(settings or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "inspection.cli", "serve", "--db", str(db), "--port", str(port),
          *extra],
@@ -84,6 +85,16 @@ def server(tmp_path: Path) -> Iterator[str]:
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, _prepare(db)).result()
     yield from _serve(tmp_path, db)
+
+
+@pytest.fixture
+def scaling_server(tmp_path: Path) -> Iterator[Demo]:
+    """Like `server`, with the admin setting that lets phones scale photos to 300 px."""
+    db = tmp_path / "e2e.db"
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _prepare(db)).result()
+    for url in _serve(tmp_path, db, settings={"XUNCHA_PHOTO_UPLOAD_MAX_SIDE": "300"}):
+        yield Demo(url, db)
 
 
 @pytest.fixture(scope="module")
