@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,15 @@ import msgspec
 from inspection import audit
 from inspection.db import Database, Transaction, utcnow
 from inspection.errors import ValidationError
-from inspection.photos import PhotoLimits, ProcessedPhoto, check_size, check_type, process
+from inspection.photos import (
+    PhotoLimits,
+    ProcessedPhoto,
+    check_size,
+    check_type,
+    place_files,
+    process,
+    write_temp,
+)
 from inspection.photos import relative_paths as _relative_paths
 
 logger = logging.getLogger(__name__)
@@ -119,24 +125,12 @@ def _stage(media_dir: Path, data: bytes, photo: ProcessedPhoto) -> dict[str, Pat
             (display, photo.display_jpeg, False),
             (thumb, photo.thumb_jpeg, False),
         ):
-            staged[rel] = _write_temp(media_dir, content, sync=sync)
+            staged[rel] = write_temp(media_dir, content, sync=sync)
     except BaseException:
         for temp in staged.values():
             temp.unlink(missing_ok=True)
         raise
     return staged
-
-
-def _write_temp(media_dir: Path, content: bytes, *, sync: bool) -> Path:
-    staging = media_dir / ".staging"
-    staging.mkdir(parents=True, exist_ok=True)
-    path = staging / f"{uuid.uuid4().hex}.part"
-    with open(path, "xb") as handle:
-        handle.write(content)
-        if sync:
-            handle.flush()
-            os.fsync(handle.fileno())
-    return path
 
 
 async def _commit(
@@ -159,7 +153,7 @@ async def _commit(
                 return _saved(row, created=False)
             await _check_count(tx, action_id, limits)
             await _update(tx, photo, list(staged), action_id, uploaded_by)
-            _place(media_dir, staged, placed)
+            place_files(media_dir, staged, placed)
             row = await tx.fetchone(SELECT_SQL, (action_id, photo.sha256))
         logger.info("evidence photo %s for corrective action %s", photo.sha256, action_id)
         return _saved(row, created=True)
@@ -197,17 +191,6 @@ async def _update(
         str(action_id),
         {"sha256": photo.sha256, "media_type": photo.media_type, "size_bytes": photo.size_bytes},
     )
-
-
-def _place(media_dir: Path, staged: dict[str, Path], placed: list[Path]) -> None:
-    """Rename staged files into place; a file already there (same content) is kept."""
-    for rel, temp in staged.items():
-        final = media_dir / rel
-        if final.exists():
-            continue
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp, final)
-        placed.append(final)
 
 
 def file_path(media_dir: Path, row: Any, variant: str) -> Path:

@@ -1004,7 +1004,7 @@ async def _process_and_stage(
     remove, whatever fails.
     """
     results = await asyncio.gather(
-        asyncio.to_thread(_write_temp, media_dir, data, sync=True),
+        asyncio.to_thread(write_temp, media_dir, data, sync=True),
         asyncio.to_thread(process, data, **options),
         return_exceptions=True,
     )
@@ -1020,7 +1020,7 @@ async def _process_and_stage(
     staged[rel_original] = staged.pop("original")
     # Derivatives are remade from the original at need, so they skip the fsync.
     for rel, content in ((rel_display, photo.display_jpeg), (rel_thumb, photo.thumb_jpeg)):
-        staged[rel] = await asyncio.to_thread(_write_temp, media_dir, content, sync=False)
+        staged[rel] = await asyncio.to_thread(write_temp, media_dir, content, sync=False)
     return photo
 
 
@@ -1042,7 +1042,7 @@ def _place(visit: Any) -> TargetPlace:
     return TargetPlace(visit["latitude"], visit["longitude"], visit["crs"], visit_at)
 
 
-def _write_temp(media_dir: Path, content: bytes, *, sync: bool) -> Path:
+def write_temp(media_dir: Path, content: bytes, *, sync: bool) -> Path:
     """Write bytes under a fresh temporary name on the media directory's disk."""
     staging = media_dir / ".staging"
     staging.mkdir(parents=True, exist_ok=True)
@@ -1099,7 +1099,7 @@ async def _commit(
                 item_key=item_key,
                 uploaded_by=uploaded_by,
             )
-            _place_files(media_dir, staged, placed)
+            place_files(media_dir, staged, placed)
         return saved
     except BaseException:
         _discard(placed)
@@ -1159,7 +1159,7 @@ async def _insert(
     return _saved(row, created=True)
 
 
-def _place_files(media_dir: Path, staged: dict[str, Path], placed: list[Path]) -> None:
+def place_files(media_dir: Path, staged: dict[str, Path], placed: list[Path]) -> None:
     """Rename staged files into place, noting each in ``placed``; existing ones are kept."""
     for rel, temp in staged.items():
         final = media_dir / rel
