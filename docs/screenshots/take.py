@@ -72,7 +72,8 @@ def take(url: str) -> None:
 
 
 def public_pages(page: Page, url: str) -> list[tuple[str, str]]:
-    return [("/login", "login"), ("/public", "public"), ("/public?q=火锅", "public-search")]
+    return [("/login", "login"), ("/public", "public"), ("/public?q=火锅", "public-search"),
+            ("/public/rosters", "public-rosters")]
 
 
 def inspector_pages(page: Page, url: str) -> list[tuple[str, str]]:
@@ -83,7 +84,8 @@ def inspector_pages(page: Page, url: str) -> list[tuple[str, str]]:
 
 def leader_pages(page: Page, url: str) -> list[tuple[str, str]]:
     return [("/leader/roster", "leader-roster"), ("/leader/roster?by=district", "leader-district"),
-            ("/leader/dashboard", "leader-dashboard"), ("/leader/corrective", "leader-corrective")]
+            ("/leader/dashboard", "leader-dashboard"), ("/leader/corrective", "leader-corrective"),
+            ("/leader/whitelist", "leader-whitelist")]
 
 
 def enterprise_pages(page: Page, url: str) -> list[tuple[str, str]]:

@@ -192,3 +192,11 @@ form?.addEventListener("input", (event) => {
   if (event.target.matches("input.value")) rangeHint(event.target);
 });
 form?.addEventListener("change", previewVerdict);
+
+// The file input is hidden behind its label: say how many photos are chosen.
+for (const input of form?.querySelectorAll("input.photo") ?? []) {
+  input.addEventListener("change", () => {
+    const count = input.parentElement.querySelector(".photo-count");
+    if (count) count.textContent = input.files.length ? `已选 ${input.files.length} 张` : "";
+  });
+}
