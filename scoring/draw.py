@@ -100,8 +100,10 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import struct
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
+from operator import attrgetter, ge
 from typing import NamedTuple, TypeVar
 
 import msgspec
@@ -116,6 +118,7 @@ _TWO_53 = 9007199254740992.0
 _ENCODER = msgspec.json.Encoder(order="sorted")
 _CAP_TOLERANCE = 1e-12
 _NO_GRADE = b',"performance_grade":null'
+_REASON_SET = frozenset((None, *MUST_VISIT_ORDER))
 
 
 class Candidate(msgspec.Struct, frozen=True, gc=False):
@@ -207,12 +210,16 @@ def _unit(text: str) -> float:
 def _units(seed: str, day: date, keys: Iterable[str]) -> dict[str, float]:
     """`unit_random` of many keys, the shared prefix hashed once."""
     prefix = hashlib.sha256(f"{seed}|{day.isoformat()}|".encode())
-    numbers = {}
+    copy = prefix.copy
+    keys = list(keys)
+    heads = bytearray()
     for key in keys:
-        h = prefix.copy()
+        h = copy()
         h.update(key.encode("utf-8"))
-        numbers[key] = ((int.from_bytes(h.digest()[:8], "big") >> 11) + 0.5) / _TWO_53
-    return numbers
+        heads += h.digest()[:8]
+    # The first 8 bytes of every digest, read big-endian in one call rather than one by one.
+    values = struct.unpack(f">{len(keys)}Q", heads)
+    return dict(zip(keys, [((v >> 11) + 0.5) / _TWO_53 for v in values], strict=True))
 
 
 def canonical_json(items: Iterable[Candidate | InspectorOnDuty]) -> bytes:
@@ -254,21 +261,25 @@ def candidate_from_score(
 ) -> Candidate:
     """The draw's view of a scored target."""
     last = last_visit(facts.inspections, score.as_of) if facts.inspections else None
-    last_pair = tuple(sorted(set(last.inspectors))) if last is not None else ()
+    pair = last.inspectors if last is not None else ()
+    if len(pair) != 2 or pair[0] >= pair[1]:
+        # Two distinct ids already in order (as the service stores them) are kept as they are.
+        pair = tuple(sorted(set(pair)))
+    # Positional, in field order: it runs once per target.
     return Candidate(
-        target_id=score.target_id,
-        enterprise_uscc=facts.enterprise_uscc,
-        district=facts.district,
-        kind=facts.kind,
-        tier=score.tier,
-        weight=score.weight,
-        must_visit=score.must_visit,
-        avoid_inspectors=score.avoid_inspectors,
-        latitude=latitude,
-        longitude=longitude,
-        due_on=score.due_on,
-        last_pair=last_pair if len(last_pair) == 2 else (),
-        performance_grade=_grade(facts),
+        score.target_id,
+        facts.enterprise_uscc,
+        facts.district,
+        facts.kind,
+        score.tier,
+        score.weight,
+        score.must_visit,
+        score.avoid_inspectors,
+        latitude,
+        longitude,
+        score.due_on,
+        pair if len(pair) == 2 else (),
+        _grade(facts) if facts.attributes else None,
     )
 
 
@@ -386,19 +397,24 @@ def _checked_candidates(candidates: Sequence[Candidate]) -> list[Candidate]:
         for c in pool:
             if not (math.isfinite(c.weight) and c.weight > 0):
                 raise ValueError(f"检查对象 {c.target_id} 的抽查权重应为正数，实际为 {c.weight!r}")
-    for c in pool:
-        if c.must_visit is not None and c.must_visit not in MUST_VISIT_ORDER:
-            raise ValueError(f"检查对象 {c.target_id} 的必查原因应为 "
-                             f"{'/'.join(MUST_VISIT_ORDER)} 之一，实际为 {c.must_visit!r}")
+    if not _REASON_SET.issuperset({c.must_visit for c in pool}):
+        _bad_reason(pool)
     for tier in {c.tier for c in pool}:
         tier_rank(tier)
     return pool
 
 
+def _bad_reason(pool: list[Candidate]) -> None:
+    for c in pool:
+        if c.must_visit is not None and c.must_visit not in MUST_VISIT_ORDER:
+            raise ValueError(f"检查对象 {c.target_id} 的必查原因应为 "
+                             f"{'/'.join(MUST_VISIT_ORDER)} 之一，实际为 {c.must_visit!r}")
+
+
 def _sorted_unique(items: Sequence[_Item], noun: str) -> list[_Item]:
     ordered = list(items)
-    keys = [_key(i) for i in ordered]
-    if any(a >= b for a, b in zip(keys, keys[1:], strict=False)):
+    keys = list(map(_key_of(ordered), ordered))
+    if any(map(ge, keys, keys[1:])):
         order = sorted(range(len(keys)), key=keys.__getitem__)
         ordered, keys = [ordered[i] for i in order], [keys[i] for i in order]
         for a, b in zip(keys, keys[1:], strict=False):
@@ -407,6 +423,15 @@ def _sorted_unique(items: Sequence[_Item], noun: str) -> list[_Item]:
     if keys and not keys[0]:
         raise ValueError(f"{noun}编号不能为空")
     return ordered
+
+
+def _key_of(items: list[_Item]) -> Callable[[_Item], str]:
+    """The id of every item, read in C: lists hold one kind (a mixed one fails loudly)."""
+    return _TARGET_ID if items and isinstance(items[0], Candidate) else _ID
+
+
+_TARGET_ID = attrgetter("target_id")
+_ID = attrgetter("id")
 
 
 def _key(item: Candidate | InspectorOnDuty) -> str:
@@ -462,8 +487,10 @@ def _uniform(rest: list[Candidate], numbers: dict[str, float], n: int) -> list[_
     if n <= 0 or not rest:
         return []
     probability = 1.0 if n >= len(rest) else n / len(rest)
-    ordered = heapq.nsmallest(n, rest, key=lambda c: (numbers[c.target_id], c.target_id))
-    return [_Pick(c, "uniform", probability) for c in ordered]
+    # `rest` is in id order and nsmallest is stable, so ties of number go by id.
+    units = [numbers[c.target_id] for c in rest]
+    ordered = heapq.nsmallest(n, range(len(rest)), key=units.__getitem__)
+    return [_Pick(rest[k], "uniform", probability) for k in ordered]
 
 
 def _systematic_pps(
@@ -483,19 +510,32 @@ def _systematic_pps(
     picks = [_Pick(c, "random", 1.0) for c, p in zip(rest, probabilities, strict=True)
              if p >= 1.0]
 
-    others = sorted(
-        ((c, p) for c, p in zip(rest, probabilities, strict=True) if 0.0 < p < 1.0),
-        key=lambda cp: (cp[0].district, numbers[cp[0].target_id], cp[0].target_id),
-    )
+    others = _stratified([k for k, p in enumerate(probabilities) if 0.0 < p < 1.0],
+                         rest, numbers)
     remaining = n - len(picks)
     cumulated, last = 0.0, len(others) - 1
-    for k, (candidate, probability) in enumerate(others):
+    for k, index in enumerate(others):
+        candidate, probability = rest[index], probabilities[index]
         low = cumulated
         # The exact total keeps float drift from changing the sample size.
         cumulated = float(remaining) if k == last else cumulated + probability
         if math.ceil(cumulated - start) > math.ceil(low - start):
             picks.append(_Pick(candidate, "random", probability))
     return picks
+
+
+def _stratified(
+    indexes: list[int], rest: list[Candidate], numbers: dict[str, float]
+) -> list[int]:
+    """`indexes` into `rest` ordered by (district, target number, id).
+
+    `rest` is in id order, so two stable sorts, by number then by district, give
+    that order without building a key tuple per candidate.
+    """
+    units = [numbers[rest[k].target_id] for k in indexes]
+    by_number = [indexes[j] for j in sorted(range(len(indexes)), key=units.__getitem__)]
+    districts = [rest[k].district for k in by_number]
+    return [by_number[j] for j in sorted(range(len(by_number)), key=districts.__getitem__)]
 
 
 def form_pairs(

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from operator import attrgetter, ge
 from typing import Any, NamedTuple
 
 import msgspec
@@ -192,6 +193,10 @@ _COMPILED: dict[int, _Compiled] = {}
 _SEVERITY_SET = frozenset(SEVERITY_LABELS)
 _STATUS_SET = frozenset(COMPLAINT_STATUSES)
 _VERDICT_SET = frozenset(VERDICTS)
+_TIER_INDEX = {code: i for i, code in enumerate(TIER_CODES)}
+_severity = attrgetter("severity")
+_status = attrgetter("status")
+_verdict = attrgetter("verdict")
 
 
 def _compiled(policy: Policy) -> _Compiled:
@@ -253,6 +258,8 @@ class _Day:
         self.clean_whitelist_hint = _whitelist_hint([], [], policy, as_of)
         self.reinspection_deadline = timedelta(days=policy.reinspection.deadline_days)
         self.factor_texts: dict[tuple[str, int], tuple[str, str, float, str]] = {}
+        self.whitelist_hints: dict[tuple[date | None, date | None], str] = {}
+        self.zero_band = _band(0.0, policy)
 
     def score(self, facts: TargetFacts, previous_tiers: tuple[str, ...]) -> Score:
         history = self.history(facts)
@@ -264,9 +271,10 @@ class _Day:
             assessment = inherent.clean
         factors = list(assessment.factors)
 
-        suspension = _suspension(facts, history, self.policy)
-        whitelist_active = facts.whitelisted and not suspension
+        whitelist_active = False
         if facts.whitelisted:
+            suspension = _suspension(facts, history, self.policy)
+            whitelist_active = not suspension
             factors.append(_whitelist_factor(facts, suspension))
         computed = "W" if whitelist_active else assessment.tier
         tier = computed
@@ -299,7 +307,9 @@ class _Day:
     def inherent(self, facts: TargetFacts) -> _Inherent:
         compiled = self.compiled
         attributes = facts.attributes
-        values = tuple(_hashable(attributes.get(name)) for name in compiled.attributes)
+        values = tuple(map(attributes.get, compiled.attributes)) if attributes else ()
+        if values and bool in set(map(type, values)):
+            values = tuple(map(_hashable, values))
         key = (facts.kind, facts.hazard, *values)
         try:
             found = compiled.matched.get(key)
@@ -313,9 +323,13 @@ class _Day:
     def assess(self, history: _History, inherent: _Inherent) -> _Assessment:
         recent = [v for v in history.violations if v.found_on > self.violation_cut]
         complaints = [c for c in history.substantiated if c.received_on > self.complaint_cut]
-        factors = self.behaviour_factors(recent, complaints)
-        points = float(round(sum(f.points for f in factors), 6))
-        tier = _band(points, self.policy)
+        if recent or complaints:
+            factors = self.behaviour_factors(recent, complaints)
+            points = float(round(sum(f.points for f in factors), 6))
+            tier = _band(points, self.policy)
+        else:
+            # Every record has left its window: the sums below would give 0.0.
+            factors, points, tier = [], 0.0, self.zero_band
         for lift, cut in self.lifts:
             records = self.lift_records(lift, cut, history, recent, complaints)
             if len(records) >= lift.count:
@@ -426,22 +440,23 @@ class _Day:
             factors.extend(more)
         else:
             must_visit = ("watchlist" if tier == "X" else "overdue") if overdue else None
+        # Positional, in field order: a hundred thousand keyword calls cost measurably more.
         return Score(
-            target_id=facts.target_id,
-            tier=tier,
-            interval_days=interval,
-            points=assessment.points,
-            factors=tuple(factors),
-            last_inspected=None if last is None else last.inspected_on,
-            due_on=due_on,
-            overdue=overdue,
-            must_visit=must_visit,
-            avoid_inspectors=() if failed is None else tuple(sorted(set(failed.inspectors))),
-            weight=weight,
-            policy_version=policy.version,
-            lower_tier_hint=self.hint(history, inherent, tier, assessment),
-            computed_tier=computed,
-            as_of=as_of,
+            facts.target_id,
+            tier,
+            interval,
+            assessment.points,
+            tuple(factors),
+            None if last is None else last.inspected_on,
+            due_on,
+            overdue,
+            must_visit,
+            () if failed is None else tuple(sorted(set(failed.inspectors))),
+            weight,
+            policy.version,
+            self.hint(history, inherent, tier, assessment),
+            computed,
+            as_of,
         )
 
     def hint(
@@ -473,8 +488,7 @@ class _Day:
         if tier == "L":
             if not (history.violations or history.substantiated):
                 return self.clean_whitelist_hint
-            return _whitelist_hint(history.violations, history.substantiated, self.policy,
-                                   self.as_of)
+            return self.whitelist_hint(history)
 
         # The tier only falls as records leave their windows, so the first day it does is
         # the first expiry day at which it is lower.
@@ -485,6 +499,18 @@ class _Day:
                 suffix = f"（需连续 {steps} 次评定）" if steps > 1 else ""
                 return f"{day.isoformat()} 前无新的违法行为和属实投诉可降至 {later} 级{suffix}"
         return ""
+
+
+    def whitelist_hint(self, history: _History) -> str:
+        """`_whitelist_hint`, kept per pair of latest record dates, the only inputs it reads."""
+        violations, substantiated = history.violations, history.substantiated
+        key = (violations[-1].found_on if violations else None,
+               substantiated[-1].received_on if substantiated else None)
+        found = self.whitelist_hints.get(key)
+        if found is None:
+            found = _whitelist_hint(violations, substantiated, self.policy, self.as_of)
+            self.whitelist_hints[key] = found
+        return found
 
 
 def score_target(
@@ -508,7 +534,8 @@ def score_all(
     """Score every target, ordered by target id; ids must be unique."""
     previous = previous_tiers or {}
     ordered = list(facts)
-    if any(a.target_id >= b.target_id for a, b in zip(ordered, ordered[1:], strict=False)):
+    ids = [f.target_id for f in ordered]
+    if any(map(ge, ids, ids[1:])):
         ordered.sort(key=_target_key)
         for before, after in zip(ordered, ordered[1:], strict=False):
             if before.target_id == after.target_id:
@@ -558,18 +585,17 @@ def _inherent_of(rules: tuple[_Rule, ...]) -> _Inherent:
 
 
 def _check_codes(facts: TargetFacts) -> None:
-    where = f"检查对象 {facts.target_id}"
-    if facts.violations and not {v.severity for v in facts.violations} <= _SEVERITY_SET:
+    if facts.violations and not _SEVERITY_SET.issuperset(map(_severity, facts.violations)):
         v = next(v for v in facts.violations if v.severity not in _SEVERITY_SET)
-        raise ValueError(f"{where} 的违法记录 {v.id} 等级应为 "
+        raise ValueError(f"检查对象 {facts.target_id} 的违法记录 {v.id} 等级应为 "
                          f"{'/'.join(SEVERITY_LABELS)} 之一，实际为 {v.severity!r}")
-    if facts.complaints and not {c.status for c in facts.complaints} <= _STATUS_SET:
+    if facts.complaints and not _STATUS_SET.issuperset(map(_status, facts.complaints)):
         c = next(c for c in facts.complaints if c.status not in _STATUS_SET)
-        raise ValueError(f"{where} 的投诉 {c.id} 状态应为 "
+        raise ValueError(f"检查对象 {facts.target_id} 的投诉 {c.id} 状态应为 "
                          f"{'/'.join(COMPLAINT_STATUSES)} 之一，实际为 {c.status!r}")
-    if facts.inspections and not {i.verdict for i in facts.inspections} <= _VERDICT_SET:
+    if facts.inspections and not _VERDICT_SET.issuperset(map(_verdict, facts.inspections)):
         i = next(i for i in facts.inspections if i.verdict not in _VERDICT_SET)
-        raise ValueError(f"{where} 的检查记录 {i.id} 结论应为 "
+        raise ValueError(f"检查对象 {facts.target_id} 的检查记录 {i.id} 结论应为 "
                          f"{'/'.join(VERDICTS)} 之一，实际为 {i.verdict!r}")
 
 
@@ -597,6 +623,9 @@ def _lift_records(
     if lift.records == "violations":
         return tuple(v.id for v in violations
                      if v.severity in lift.severities and v.found_on > cut)
+    if len(complaints) < lift.count:
+        # Too few to lift whatever the window: callers only act on `count` or more.
+        return ()
     return tuple(c.id for c in complaints if c.received_on > cut)
 
 
@@ -619,7 +648,7 @@ def _matches(compiled: _Rule, facts: TargetFacts) -> bool:
 
 
 def _higher(a: str, b: str) -> str:
-    return a if TIER_CODES.index(a) >= TIER_CODES.index(b) else b
+    return a if _TIER_INDEX[a] >= _TIER_INDEX[b] else b
 
 
 def _suspension(facts: TargetFacts, history: _History, policy: Policy) -> tuple[str, ...]:
