@@ -448,12 +448,18 @@ def _select(
     boost: _Boost | None = None,
 ) -> tuple[list[_Pick], list[str]]:
     """Steps 1 to 5 of the module doc; also the must-visit ids left over."""
+    must = [c for c in pool if c.must_visit]
+    # Ranks looked up once per value rather than searched for per candidate.
+    reasons = {reason: i for i, reason in enumerate(MUST_VISIT_ORDER)}
+    tiers = {tier: -tier_rank(tier) for tier in {c.tier for c in must}}
+    today = day.toordinal()
+
     def must_key(c: Candidate) -> tuple[int, int, int, float, str]:
-        due = (c.due_on or day).toordinal()
-        return (MUST_VISIT_ORDER.index(c.must_visit or ""), -tier_rank(c.tier), due,
+        due = today if c.due_on is None else c.due_on.toordinal()
+        return (reasons[c.must_visit or ""], tiers[c.tier], due,
                 numbers[c.target_id], c.target_id)
 
-    must = sorted((c for c in pool if c.must_visit), key=must_key)
+    must.sort(key=must_key)
     n_uniform = math.floor(policy.roster.uniform_share * capacity + 0.5)
     events = [c for c in must if c.must_visit != "overdue"][: capacity - n_uniform]
     left = capacity - len(events)

@@ -308,7 +308,7 @@ class _Day:
         compiled = self.compiled
         attributes = facts.attributes
         values = tuple(map(attributes.get, compiled.attributes)) if attributes else ()
-        if values and bool in set(map(type, values)):
+        if bool in map(type, values):
             values = tuple(map(_hashable, values))
         key = (facts.kind, facts.hazard, *values)
         try:
@@ -331,6 +331,13 @@ class _Day:
             # Every record has left its window: the sums below would give 0.0.
             factors, points, tier = [], 0.0, self.zero_band
         for lift, cut in self.lifts:
+            if lift.records == "violations":
+                source: list[Any] = recent if cut == self.violation_cut else history.violations
+            else:
+                source = complaints if cut == self.complaint_cut else history.substantiated
+            if len(source) < lift.count:
+                # The lift's records are some of these: too few to lift, whatever they are.
+                continue
             records = self.lift_records(lift, cut, history, recent, complaints)
             if len(records) >= lift.count:
                 factors.append(Factor(lift.code, lift.label, 0.0, records,
@@ -546,16 +553,10 @@ def score_all(
     return [day.score(f, previous.get(f.target_id, ())) for f in ordered]
 
 
-def _target_key(facts: TargetFacts) -> str:
-    return facts.target_id
-
-
-def _violation_key(v: ViolationRecord) -> tuple[date, str]:
-    return v.found_on, v.id
-
-
-def _complaint_key(c: ComplaintRecord) -> tuple[date, str]:
-    return c.received_on, c.id
+# Sort keys read in C: (date, id) for records, the id for targets.
+_target_key = attrgetter("target_id")
+_violation_key = attrgetter("found_on", "id")
+_complaint_key = attrgetter("received_on", "id")
 
 
 def last_visit(
