@@ -248,19 +248,8 @@ def coverage_chart(days: list[DayCoverage], title: str) -> Markup:
             h = plot_h * value / top
             body.append(_rect(x + shrink, base - h, step - 4 - 2 * shrink, h, colour))
         if n % 2 == len(days) % 2 or len(days) < 8:
-            body.append(
-                _text(
-                    x + step / 2 - 2,
-                    base + 14,
-                    f"{d.day.month}/{d.day.day}",
-                    anchor="middle",
-                    size=10,
-                )
-            )
-    body.append(_rect(left, 178, 10, 10, PALE))
-    body.append(_text(left + 14, 187, "计划", size=11))
-    body.append(_rect(left + 60, 178, 10, 10, BRAND))
-    body.append(_text(left + 74, 187, "已完成", size=11))
+            body.append(_day_label(x + step / 2 - 2, base, d.day))
+    body += _legend(left, [(PALE, "计划", 0), (BRAND, "已完成", 60)])
     return _svg(194, title, body)
 
 
@@ -280,17 +269,19 @@ def trend_chart(weeks: list[WeekTrend], title: str) -> Markup:
         body.append(_rect(x, base - total_h, step - 4, total_h, BRAND))
         body.append(_rect(x, base - failed_h, step - 4, failed_h, BAD))
         if n % 3 == (len(weeks) - 1) % 3:
-            body.append(
-                _text(
-                    x + step / 2 - 2,
-                    base + 14,
-                    f"{w.week_start.month}/{w.week_start.day}",
-                    anchor="middle",
-                    size=10,
-                )
-            )
-    body.append(_rect(left, 178, 10, 10, BRAND))
-    body.append(_text(left + 14, 187, "检查次数", size=11))
-    body.append(_rect(left + 84, 178, 10, 10, BAD))
-    body.append(_text(left + 98, 187, "其中不合格", size=11))
+            body.append(_day_label(x + step / 2 - 2, base, w.week_start))
+    body += _legend(left, [(BRAND, "检查次数", 0), (BAD, "其中不合格", 84)])
     return _svg(194, title, body)
+
+
+def _day_label(x: float, base: float, day: date) -> str:
+    return _text(x, base + 14, f"{day.month}/{day.day}", anchor="middle", size=10)
+
+
+def _legend(left: float, keys: list[tuple[str, str, float]]) -> list[str]:
+    """Colour swatches with their names under a chart, each at its offset from the left."""
+    parts = []
+    for colour, name, offset in keys:
+        parts.append(_rect(left + offset, 178, 10, 10, colour))
+        parts.append(_text(left + offset + 14, 187, name, size=11))
+    return parts
