@@ -113,20 +113,25 @@ async def time_both(variants: list[bytes], font: Path, root: Path) -> dict[str, 
             timings["bare"].append(time.perf_counter() - started)
 
             started = time.perf_counter()
-            await save_photo(
-                db,
-                root / "media",
-                inspection_id=f"i{n}",
-                data=data,
-                item_key="dust",
-                uploaded_by="bench",
-                client_position=None,
-                watermark=WATERMARK,
-                limits=PhotoLimits(),
-                font_path=font,
-            )
+            await _save(db, root, n, data, font)
             timings["ours"].append(time.perf_counter() - started)
     return timings
+
+
+async def _save(db: Database, root: Path, n: int, data: bytes, font: Path) -> object:
+    """One upload as the service stores it, for inspection ``i<n>``."""
+    return await save_photo(
+        db,
+        root / "media",
+        inspection_id=f"i{n}",
+        data=data,
+        item_key="dust",
+        uploaded_by="bench",
+        client_position=None,
+        watermark=WATERMARK,
+        limits=PhotoLimits(),
+        font_path=font,
+    )
 
 
 async def concurrent_uploads(count: int) -> dict[str, float]:
@@ -142,18 +147,7 @@ async def concurrent_uploads(count: int) -> dict[str, float]:
             started = time.perf_counter()
             await asyncio.gather(
                 *(
-                    save_photo(
-                        db,
-                        root / "media",
-                        inspection_id=f"i{n}",
-                        data=data,
-                        item_key="dust",
-                        uploaded_by="bench",
-                        client_position=None,
-                        watermark=WATERMARK,
-                        limits=PhotoLimits(),
-                        font_path=font,
-                    )
+                    _save(db, root, n, data, font)
                     for n, data in enumerate(variants)
                 )
             )

@@ -238,10 +238,7 @@ def coverage_chart(days: list[DayCoverage], title: str) -> Markup:
     plot_h, base, left = 140, 160, 28
     top = max((d.planned for d in days), default=0) or 1
     step = (WIDTH - left) / max(len(days), 1)
-    body = [
-        _text(left - 4, 24, str(top), anchor="end", size=10),
-        f'<line x1="{left}" y1="{base}" x2="{WIDTH}" y2="{base}" stroke="{INK}"/>',
-    ]
+    body = _column_axis(top, left, base)
     for n, d in enumerate(days):
         x = left + n * step + 2
         for value, colour, shrink in ((d.planned, PALE, 0.0), (d.done, BRAND, step * 0.2)):
@@ -258,10 +255,7 @@ def trend_chart(weeks: list[WeekTrend], title: str) -> Markup:
     plot_h, base, left = 140, 160, 28
     top = max((w.inspections for w in weeks), default=0) or 1
     step = (WIDTH - left) / max(len(weeks), 1)
-    body = [
-        _text(left - 4, 24, str(top), anchor="end", size=10),
-        f'<line x1="{left}" y1="{base}" x2="{WIDTH}" y2="{base}" stroke="{INK}"/>',
-    ]
+    body = _column_axis(top, left, base)
     for n, w in enumerate(weeks):
         x = left + n * step + 2
         total_h = plot_h * w.inspections / top
@@ -272,6 +266,14 @@ def trend_chart(weeks: list[WeekTrend], title: str) -> Markup:
             body.append(_day_label(x + step / 2 - 2, base, w.week_start))
     body += _legend(left, [(BRAND, "检查次数", 0), (BAD, "其中不合格", 84)])
     return _svg(194, title, body)
+
+
+def _column_axis(top: int, left: float, base: float) -> list[str]:
+    """The scale's top value and the baseline a column chart stands on."""
+    return [
+        _text(left - 4, 24, str(top), anchor="end", size=10),
+        f'<line x1="{left}" y1="{base}" x2="{WIDTH}" y2="{base}" stroke="{INK}"/>',
+    ]
 
 
 def _day_label(x: float, base: float, day: date) -> str:
