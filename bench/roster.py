@@ -8,12 +8,16 @@ conflicts. Then, in one measuring process:
 
 - baseline: the time merely to read the rows scoring needs from SQLite
   (the same queries as ``load_facts`` and ``build_inputs``, rows discarded);
-- ``load_facts`` (rows into TargetFacts) and ``score_all``;
-- building the draw's candidates and ``draw``;
+- ``load_facts`` (rows into TargetFacts);
+- ``triage_all`` (the tiers, weights and due dates the roster is drawn from),
+  building the draw's candidates and ``draw``: together, the figure the issue
+  sets a target for (score and draw 100,000 targets in under 2 s);
+- ``score_all`` (the same tiers with every factor and hint, as the score API
+  and the monthly review compute them), for comparison;
 - the whole service path ``inspection.rosters.build_inputs`` and
   ``generate`` (which also stores the roster and its inputs);
 - peak resident memory of the measuring process (``ru_maxrss``) and the
-  peak Python allocation during score + draw (tracemalloc, in a second pass
+  peak Python allocation during triage + draw (tracemalloc, in a second pass
   because tracing slows everything down).
 
 Each timing is the best of ``--rounds`` runs. The last line printed is JSON
@@ -51,7 +55,7 @@ from inspection.db import Database  # noqa: E402
 from inspection.scores import load_facts  # noqa: E402
 from scoring.draw import candidate_from_score, draw  # noqa: E402
 from scoring.policy import load_policy  # noqa: E402
-from scoring.risk import score_all  # noqa: E402
+from scoring.risk import score_all, triage_all  # noqa: E402
 
 DAY = date(2025, 9, 2)
 AS_OF = DAY - timedelta(days=1)
@@ -263,24 +267,26 @@ async def measure(path: Path, rounds: int) -> dict[str, Any]:
         figures["read_rows_s"], rows = await _best_async(rounds, lambda: _baseline(db))
         figures["rows_read"] = rows
         figures["load_facts_s"], facts = await _best_async(rounds, lambda: load_facts(db, AS_OF))
-        figures["score_all_s"], scores = _best(rounds, lambda: score_all(facts, policy, AS_OF))
+        figures["triage_all_s"], triages = _best(
+            rounds, lambda: triage_all(facts, policy, AS_OF))
         staff = await rosters._inspectors_on_duty(db, DAY)
 
         def candidates() -> list[Any]:
-            return [candidate_from_score(s, f) for f, s in zip(facts, scores, strict=True)]
+            return [candidate_from_score(t, f) for f, t in zip(facts, triages, strict=True)]
 
         figures["candidates_s"], cands = _best(rounds, candidates)
         figures["draw_s"], result = _best(
             rounds, lambda: draw(DAY, SEED, cands, staff, policy))
         figures["score_and_draw_s"] = (
-            figures["score_all_s"] + figures["candidates_s"] + figures["draw_s"]
+            figures["triage_all_s"] + figures["candidates_s"] + figures["draw_s"]
         )
         figures["assignments"] = len(result.assignments)
         figures["unassigned"] = len(result.unassigned)
         figures["must_visit"] = sum(1 for c in cands if c.must_visit)
         figures["targets"], figures["inspectors"] = len(facts), len(staff)
-        figures["tiers"] = _tier_counts(scores)
+        figures["tiers"] = _tier_counts(triages)
         figures["peak_rss_after_draw_mb"] = _rss_mb()
+        figures["score_all_s"], _ = _best(rounds, lambda: score_all(facts, policy, AS_OF))
 
         figures["build_inputs_s"], _ = await _best_async(
             rounds, lambda: rosters.build_inputs(db, policy, DAY, SEED))
@@ -315,8 +321,8 @@ async def _generate(db: Database, policy: Any, rounds: int) -> float:
 def _traced_peak(facts: list[Any], staff: list[Any], policy: Any) -> float:
     gc.collect()
     tracemalloc.start()
-    scores = score_all(facts, policy, AS_OF)
-    cands = [candidate_from_score(s, f) for f, s in zip(facts, scores, strict=True)]
+    triages = triage_all(facts, policy, AS_OF)
+    cands = [candidate_from_score(t, f) for f, t in zip(facts, triages, strict=True)]
     draw(DAY, SEED, cands, staff, policy)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -331,17 +337,20 @@ def _report(figures: dict[str, Any], counts: dict[str, int]) -> None:
           f"{figures['read_rows_s']:.3f} s")
     for key, label in (
         ("load_facts_s", "load_facts (rows -> TargetFacts)"),
-        ("score_all_s", "score_all"),
+        ("triage_all_s", "triage_all (tiers for the draw)"),
         ("candidates_s", "candidates"),
         ("draw_s", "draw"),
-        ("score_and_draw_s", "score_all + candidates + draw"),
+        ("score_and_draw_s", "triage_all + candidates + draw"),
+        ("score_all_s", "score_all (tiers with every reason)"),
         ("build_inputs_s", "rosters.build_inputs"),
         ("generate_s", "rosters.generate (build, draw, store)"),
     ):
         print(f"{label:<40} {figures[key]:.3f} s")
+    print(f"target: triage_all + candidates + draw under 2 s: "
+          f"{'met' if figures['score_and_draw_s'] < 2 else 'NOT met'}")
     print(f"peak RSS up to score + draw (facts held) {figures['peak_rss_after_draw_mb']:.0f} MB")
     print(f"peak RSS of the measuring process      {figures['peak_rss_mb']:.0f} MB")
-    print(f"peak traced allocation, score + draw  {figures['traced_peak_score_draw_mb']:.0f} MB")
+    print(f"peak traced allocation, triage + draw {figures['traced_peak_score_draw_mb']:.0f} MB")
 
 
 def main() -> None:

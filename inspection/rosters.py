@@ -21,7 +21,7 @@ from inspection import audit, corrective, duty
 from inspection.audit import canonical
 from inspection.db import Database, Transaction, utcnow
 from inspection.errors import ConflictError, NotFoundError, ValidationError
-from inspection.scores import load_facts, score_facts
+from inspection.scores import load_facts, triage_facts
 from scoring.draw import (
     Candidate,
     DrawResult,
@@ -31,7 +31,7 @@ from scoring.draw import (
     draw,
 )
 from scoring.policy import Policy
-from scoring.risk import Score
+from scoring.risk import Triage
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ async def build_inputs(db: Database, policy: Policy, day: date, seed: str) -> Ro
         for r in await db.fetchall("SELECT id, latitude, longitude FROM targets")
     }
     candidates = []
-    scores = await score_facts(db, policy, as_of, facts)
+    scores = await triage_facts(db, policy, as_of, facts)
     for fact, score in zip(facts, scores, strict=True):
         lat, lon = places.get(fact.target_id, (None, None))
         must_visit, avoid = _with_overdue_action(score, overdue_actions.get(fact.target_id))
@@ -123,7 +123,7 @@ async def _month_workload(db: Database, day: date) -> dict[str, int]:
 
 
 def _with_overdue_action(
-    score: Score, found_by: tuple[str, ...] | None
+    score: Triage, found_by: tuple[str, ...] | None
 ) -> tuple[str | None, tuple[str, ...]]:
     """A target with a corrective action past its deadline is re-inspected, by others
     than those who found it, unless a complaint or re-inspection visit already takes it."""

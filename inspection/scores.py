@@ -22,8 +22,10 @@ from scoring.risk import (
     InspectionRecord,
     Score,
     TargetFacts,
+    Triage,
     ViolationRecord,
     score_all,
+    triage_all,
 )
 
 _R = TypeVar("_R", ViolationRecord, ComplaintRecord, InspectionRecord)
@@ -200,6 +202,14 @@ async def score_facts(
     one = facts[0].target_id if len(facts) == 1 else None
     history = await previous_tiers(db, as_of, target_id=one)
     return score_all(facts, policy, as_of, previous_tiers=history)
+
+
+async def triage_facts(
+    db: Database, policy: Policy, as_of: date, facts: list[TargetFacts]
+) -> list[Triage]:
+    """`score_facts` without factors and hints: what the roster draw reads."""
+    history = await previous_tiers(db, as_of)
+    return triage_all(facts, policy, as_of, previous_tiers=history)
 
 
 async def score_targets(db: Database, policy: Policy, as_of: date) -> list[Score]:

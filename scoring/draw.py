@@ -98,7 +98,6 @@ order. Positions number the visits 1, 2, ... pair by pair, in pair order.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import math
 import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -108,8 +107,8 @@ from typing import NamedTuple, TypeVar
 
 import msgspec
 
-from scoring.policy import ALERT_LEVELS, Policy, tier_rank
-from scoring.risk import Score, TargetFacts, last_visit
+from scoring.policy import ALERT_LEVELS, TIER_CODES, Policy, tier_rank
+from scoring.risk import Score, TargetFacts, Triage, last_visit
 
 ALGORITHM = "xuncha-draw/1 sha256-unit must-do uniform-srs systematic-pps(district)"
 MUST_VISIT_ORDER = ("complaint", "reinspection", "watchlist", "overdue")
@@ -207,8 +206,8 @@ def _unit(text: str) -> float:
     return (value + 0.5) / _TWO_53
 
 
-def _units(seed: str, day: date, keys: Iterable[str]) -> dict[str, float]:
-    """`unit_random` of many keys, the shared prefix hashed once."""
+def _units(seed: str, day: date, keys: Iterable[str]) -> list[float]:
+    """`unit_random` of many keys, in the order given; the shared prefix hashed once."""
     prefix = hashlib.sha256(f"{seed}|{day.isoformat()}|".encode())
     copy = prefix.copy
     keys = list(keys)
@@ -219,7 +218,7 @@ def _units(seed: str, day: date, keys: Iterable[str]) -> dict[str, float]:
         heads += h.digest()[:8]
     # The first 8 bytes of every digest, read big-endian in one call rather than one by one.
     values = struct.unpack(f">{len(keys)}Q", heads)
-    return dict(zip(keys, [((v >> 11) + 0.5) / _TWO_53 for v in values], strict=True))
+    return [((v >> 11) + 0.5) / _TWO_53 for v in values]
 
 
 def canonical_json(items: Iterable[Candidate | InspectorOnDuty]) -> bytes:
@@ -253,18 +252,21 @@ def capacity_for(inspectors: Sequence[InspectorOnDuty], policy: Policy) -> int:
 
 
 def candidate_from_score(
-    score: Score,
+    score: Score | Triage,
     facts: TargetFacts,
     *,
     latitude: float | None = None,
     longitude: float | None = None,
 ) -> Candidate:
-    """The draw's view of a scored target."""
-    last = last_visit(facts.inspections, score.as_of) if facts.inspections else None
-    pair = last.inspectors if last is not None else ()
-    if len(pair) != 2 or pair[0] >= pair[1]:
-        # Two distinct ids already in order (as the service stores them) are kept as they are.
-        pair = tuple(sorted(set(pair)))
+    """The draw's view of a scored (or triaged) target."""
+    if type(score) is Triage:
+        pair = score.last_pair
+    else:
+        last = last_visit(facts.inspections, score.as_of) if facts.inspections else None
+        pair = last.inspectors if last is not None else ()
+        if len(pair) != 2 or pair[0] >= pair[1]:
+            # Two distinct ids already in order (as the service stores them) are kept.
+            pair = tuple(sorted(set(pair)))
     # Positional, in field order: it runs once per target.
     return Candidate(
         score.target_id,
@@ -393,7 +395,9 @@ def _check_workload(workload: Mapping[str, int] | None) -> None:
 def _checked_candidates(candidates: Sequence[Candidate]) -> list[Candidate]:
     pool = _sorted_unique(candidates, "检查对象")
     weights = [c.weight for c in pool]
-    if not all(0 < w < math.inf for w in weights):
+    # A NaN or an infinite weight makes the plain sum NaN or infinite; so does a huge
+    # total of finite weights, which the exact check below then lets through.
+    if weights and not (min(weights) > 0 and math.isfinite(sum(weights))):
         for c in pool:
             if not (math.isfinite(c.weight) and c.weight > 0):
                 raise ValueError(f"检查对象 {c.target_id} 的抽查权重应为正数，实际为 {c.weight!r}")
@@ -440,107 +444,115 @@ def _key(item: Candidate | InspectorOnDuty) -> str:
 
 def _select(
     pool: list[Candidate],
-    numbers: dict[str, float],
+    numbers: list[float],
     capacity: int,
     seed: str,
     day: date,
     policy: Policy,
     boost: _Boost | None = None,
 ) -> tuple[list[_Pick], list[str]]:
-    """Steps 1 to 5 of the module doc; also the must-visit ids left over."""
-    must = [c for c in pool if c.must_visit]
-    # Ranks looked up once per value rather than searched for per candidate.
+    """Steps 1 to 5 of the module doc; also the must-visit ids left over.
+
+    Candidates are handled by their index in `pool`, which is in id order, so an
+    index breaks ties exactly as the target id does; `numbers` is aligned with it.
+    """
+    must = [k for k, c in enumerate(pool) if c.must_visit]
+    chosen = [pool[k] for k in must]
+    # One integer per (reason, tier from highest, due date), looked up per value rather
+    # than searched for per candidate; ordinals stay below 10**7.
     reasons = {reason: i for i, reason in enumerate(MUST_VISIT_ORDER)}
-    tiers = {tier: -tier_rank(tier) for tier in {c.tier for c in must}}
-    today = day.toordinal()
-
-    def must_key(c: Candidate) -> tuple[int, int, int, float, str]:
-        due = today if c.due_on is None else c.due_on.toordinal()
-        return (reasons[c.must_visit or ""], tiers[c.tier], due,
-                numbers[c.target_id], c.target_id)
-
-    must.sort(key=must_key)
+    ranks = {tier: len(TIER_CODES) - tier_rank(tier) for tier in {c.tier for c in chosen}}
+    urgency = [(reasons[c.must_visit or ""] * 16 + ranks[c.tier]) * 10_000_000
+               + (c.due_on or day).toordinal() for c in chosen]
+    # Two stable sorts, the minor key first, on positions already in id order, give
+    # the order of (reason, tier, due date, target number, id) with C-level keys.
+    order = sorted(range(len(must)), key=[numbers[k] for k in must].__getitem__)
+    order.sort(key=urgency.__getitem__)
+    must = [must[j] for j in order]
+    # Reasons come first in the order and 'overdue' is the last of them.
+    n_events = sum(1 for c in chosen if c.must_visit != "overdue")
     n_uniform = math.floor(policy.roster.uniform_share * capacity + 0.5)
-    events = [c for c in must if c.must_visit != "overdue"][: capacity - n_uniform]
+    events = must[: min(n_events, capacity - n_uniform)]
     left = capacity - len(events)
-    overdue = [c for c in must if c.must_visit == "overdue"][: max(left - n_uniform, 0)]
-    picks = [_Pick(c, c.must_visit or "", 1.0) for c in (*events, *overdue)]
+    overdue = must[n_events:][: max(left - n_uniform, 0)]
+    picks = [_Pick(pool[k], pool[k].must_visit or "", 1.0) for k in (*events, *overdue)]
     left -= len(overdue)
 
-    taken = {c.target_id for c in (*events, *overdue)}
-    rest = [c for c in pool if c.target_id not in taken]
+    taken = {*events, *overdue}
+    rest = [k for k in range(len(pool)) if k not in taken]
     uniform = _uniform(rest, numbers, min(n_uniform, left))
-    picks += uniform
+    picks += [_Pick(pool[k], "uniform", probability) for k, probability in uniform]
     left -= len(uniform)
 
-    taken |= {p.candidate.target_id for p in uniform}
-    rest = [c for c in rest if c.target_id not in taken]
+    taken.update(k for k, _ in uniform)
+    rest = [k for k in rest if k not in taken]
     start = _unit(f"{seed}|{day.isoformat()}")
-    picks += _systematic_pps(rest, numbers, min(left, len(rest)), start, boost)
+    drawn = _systematic_pps(pool, rest, numbers, min(left, len(rest)), start, boost)
+    picks += [_Pick(pool[k], "random", probability) for k, probability in drawn]
 
-    chosen = {p.candidate.target_id for p in picks}
-    backlog = [c.target_id for c in must if c.target_id not in chosen]
+    taken.update(k for k, _ in drawn)
+    backlog = [pool[k].target_id for k in must if k not in taken]
     if boost is not None:
         # Alert targets among the drawn (not must-do) visits get their pairs first.
         done = len(events) + len(overdue)
-        drawn = picks[done:]
-        first = [p for p in drawn if boost.applies(p.candidate)]
-        picks = [*picks[:done], *first, *(p for p in drawn if not boost.applies(p.candidate))]
+        drawn_picks = picks[done:]
+        first = [p for p in drawn_picks if boost.applies(p.candidate)]
+        picks = [*picks[:done], *first,
+                 *(p for p in drawn_picks if not boost.applies(p.candidate))]
     return picks, backlog
 
 
-def _uniform(rest: list[Candidate], numbers: dict[str, float], n: int) -> list[_Pick]:
+def _uniform(rest: list[int], numbers: list[float], n: int) -> list[tuple[int, float]]:
+    """The n indexes of `rest` with the smallest numbers, each with its probability."""
     if n <= 0 or not rest:
         return []
     probability = 1.0 if n >= len(rest) else n / len(rest)
-    # `rest` is in id order and nsmallest is stable, so ties of number go by id.
-    units = [numbers[c.target_id] for c in rest]
-    ordered = heapq.nsmallest(n, range(len(rest)), key=units.__getitem__)
-    return [_Pick(rest[k], "uniform", probability) for k in ordered]
+    # `rest` is in id order and the sort is stable, so ties of number go by id.
+    return [(k, probability) for k in sorted(rest, key=numbers.__getitem__)[:n]]
 
 
 def _systematic_pps(
-    rest: list[Candidate],
-    numbers: dict[str, float],
+    pool: list[Candidate],
+    rest: list[int],
+    numbers: list[float],
     n: int,
     start: float,
     boost: _Boost | None = None,
-) -> list[_Pick]:
+) -> list[tuple[int, float]]:
+    """Step 5 over the indexes `rest`: the indexes drawn, each with its probability."""
     if n <= 0:
         return []
-    weights = [c.weight for c in rest]
+    weights = [pool[k].weight for k in rest]
     if boost is not None:
-        weights = [w * boost.factor if boost.applies(c) else w
-                   for c, w in zip(rest, weights, strict=True)]
+        weights = [w * boost.factor if boost.applies(pool[k]) else w
+                   for k, w in zip(rest, weights, strict=True)]
     probabilities = inclusion_probabilities(weights, n)
-    picks = [_Pick(c, "random", 1.0) for c, p in zip(rest, probabilities, strict=True)
-             if p >= 1.0]
+    drawn = [(k, 1.0) for k, p in zip(rest, probabilities, strict=True) if p >= 1.0]
 
-    others = _stratified([k for k, p in enumerate(probabilities) if 0.0 < p < 1.0],
-                         rest, numbers)
-    remaining = n - len(picks)
+    others = _stratified(
+        [(k, p) for k, p in zip(rest, probabilities, strict=True) if 0.0 < p < 1.0],
+        pool, numbers)
+    remaining = n - len(drawn)
     cumulated, last = 0.0, len(others) - 1
-    for k, index in enumerate(others):
-        candidate, probability = rest[index], probabilities[index]
+    for position, (k, probability) in enumerate(others):
         low = cumulated
         # The exact total keeps float drift from changing the sample size.
-        cumulated = float(remaining) if k == last else cumulated + probability
+        cumulated = float(remaining) if position == last else cumulated + probability
         if math.ceil(cumulated - start) > math.ceil(low - start):
-            picks.append(_Pick(candidate, "random", probability))
-    return picks
+            drawn.append((k, probability))
+    return drawn
 
 
 def _stratified(
-    indexes: list[int], rest: list[Candidate], numbers: dict[str, float]
-) -> list[int]:
-    """`indexes` into `rest` ordered by (district, target number, id).
+    units: list[tuple[int, float]], pool: list[Candidate], numbers: list[float]
+) -> list[tuple[int, float]]:
+    """(index, probability) pairs ordered by (district, target number, id).
 
-    `rest` is in id order, so two stable sorts, by number then by district, give
-    that order without building a key tuple per candidate.
+    The indexes are in id order, so two stable sorts, by number then by district,
+    give that order without building a key tuple per candidate.
     """
-    units = [numbers[rest[k].target_id] for k in indexes]
-    by_number = [indexes[j] for j in sorted(range(len(indexes)), key=units.__getitem__)]
-    districts = [rest[k].district for k in by_number]
+    by_number = sorted(units, key=lambda unit: numbers[unit[0]])
+    districts = [pool[k].district for k, _ in by_number]
     return [by_number[j] for j in sorted(range(len(by_number)), key=districts.__getitem__)]
 
 

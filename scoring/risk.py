@@ -138,6 +138,28 @@ class Score(msgspec.Struct, frozen=True, gc=False):
         return (self.as_of - self.due_on).days
 
 
+class Triage(msgspec.Struct, frozen=True, gc=False):
+    """What the day's draw reads of a score, without the reasons behind it.
+
+    Every field has the value the same field of `Score` has for the same facts;
+    the roster is drawn from these because it reads no factor and no hint, and
+    building those is most of the cost of scoring a city-sized register.
+    `last_pair` is the two inspectors of the last visit in id order, or () when
+    that visit did not have two distinct inspectors.
+    """
+
+    target_id: str
+    tier: str
+    computed_tier: str
+    weight: float
+    due_on: date
+    overdue: bool
+    must_visit: str | None
+    avoid_inspectors: tuple[str, ...]
+    last_pair: tuple[str, ...]
+    as_of: date
+
+
 class _Rule(NamedTuple):
     """An inherent-hazard rule ready to apply, with its factor built once."""
 
@@ -253,13 +275,23 @@ class _Day:
         self.compiled = _compiled(policy)
         self.violation_cut = _cut(as_of, policy.violation_window_days)
         self.complaint_cut = _cut(as_of, policy.complaint_window_days)
-        self.lifts = tuple((lift, _cut(as_of, lift.window_days)) for lift in policy.lifts)
-        self.steps = {t.code: timedelta(days=t.interval_days) for t in policy.tiers}
+        # Each lift with its cut-off and whether that equals its records' points window,
+        # so the in-window lists already made serve it.
+        self.lifts = tuple(
+            (lift, cut, cut == (self.violation_cut if lift.records == "violations"
+                                else self.complaint_cut))
+            for lift in policy.lifts
+            for cut in (_cut(as_of, lift.window_days),)
+        )
+        self.bands = [(t.min_points, t.code) for t in reversed(policy.tiers[1:])
+                      if t.min_points is not None]
+        self.tier_terms = {t.code: (t.interval_days, t.weight, timedelta(days=t.interval_days))
+                           for t in policy.tiers}
         self.clean_whitelist_hint = _whitelist_hint([], [], policy, as_of)
         self.reinspection_deadline = timedelta(days=policy.reinspection.deadline_days)
         self.factor_texts: dict[tuple[str, int], tuple[str, str, float, str]] = {}
         self.whitelist_hints: dict[tuple[date | None, date | None], str] = {}
-        self.zero_band = _band(0.0, policy)
+        self.zero_band = self.band(0.0)
 
     def score(self, facts: TargetFacts, previous_tiers: tuple[str, ...]) -> Score:
         history = self.history(facts)
@@ -285,7 +317,7 @@ class _Day:
         return self.finish(facts, history, inherent, tier, computed, assessment, factors)
 
     def history(self, facts: TargetFacts) -> _History:
-        _check_codes(facts)
+        """The records scoring reads; codes must have been checked (`_check_codes`)."""
         as_of = self.as_of
         violations = [v for v in facts.violations if v.found_on <= as_of]
         if len(violations) > 1:
@@ -321,21 +353,34 @@ class _Day:
         return found
 
     def assess(self, history: _History, inherent: _Inherent) -> _Assessment:
-        recent = [v for v in history.violations if v.found_on > self.violation_cut]
-        complaints = [c for c in history.substantiated if c.received_on > self.complaint_cut]
+        cut = self.violation_cut
+        recent = [v for v in history.violations if v.found_on > cut]
+        cut = self.complaint_cut
+        complaints = [c for c in history.substantiated if c.received_on > cut]
+        by_severity: dict[str, list[str]] = {}
         if recent or complaints:
-            factors = self.behaviour_factors(recent, complaints)
-            points = float(round(sum(f.points for f in factors), 6))
-            tier = _band(points, self.policy)
+            factors = self.behaviour_factors(recent, complaints, by_severity)
+            if len(factors) == 1:
+                # Already rounded to 6 decimals, and rounding again changes nothing.
+                points = factors[0].points
+            else:
+                points = float(round(sum(f.points for f in factors), 6))
+            tier = self.band(points)
         else:
             # Every record has left its window: the sums below would give 0.0.
             factors, points, tier = [], 0.0, self.zero_band
-        for lift, cut in self.lifts:
+        for lift, cut, in_window in self.lifts:
             if lift.records == "violations":
-                source: list[Any] = recent if cut == self.violation_cut else history.violations
-            else:
-                source = complaints if cut == self.complaint_cut else history.substantiated
-            if len(source) < lift.count:
+                if in_window:
+                    # The in-window records grouped by severity tell how many could lift.
+                    hits = 0
+                    for severity in lift.severities:
+                        hits += len(by_severity.get(severity, ()))
+                    if hits < lift.count:
+                        continue
+                elif len(history.violations) < lift.count:
+                    continue
+            elif len(complaints if in_window else history.substantiated) < lift.count:
                 # The lift's records are some of these: too few to lift, whatever they are.
                 continue
             records = self.lift_records(lift, cut, history, recent, complaints)
@@ -344,26 +389,56 @@ class _Day:
                                       f"{len(records)} 条记录，至少 {lift.tier} 级"))
                 tier = _higher(tier, lift.tier)
 
-        factors.extend(r.factor for r in inherent.rules)
-        return _Assessment(_higher(tier, inherent.floor), points, factors,
-                           [r.rule for r in inherent.rules])
+        if inherent.rules:
+            factors += inherent.clean.factors
+            tier = _higher(tier, inherent.floor)
+        return _Assessment(tier, points, factors, inherent.clean.inherent)
+
+    def band(self, points: float) -> str:
+        """The highest tier whose minimum the points reach (step 2 of the module doc)."""
+        for minimum, code in self.bands:
+            if points >= minimum:
+                return code
+        return "L"
 
     def behaviour_factors(
-        self, recent: list[ViolationRecord], complaints: list[ComplaintRecord]
+        self,
+        recent: list[ViolationRecord],
+        complaints: list[ComplaintRecord],
+        by_severity: dict[str, list[str]],
     ) -> list[Factor]:
-        """Points per severity, then for substantiated complaints, over the in-window records."""
+        """Points per severity, then for substantiated complaints, over the in-window records.
+
+        Fills `by_severity` with the ids of the in-window violations of each severity.
+        """
         factors = []
-        if recent:
-            by_severity: dict[str, list[str]] = {}
+        if len(recent) == 1:
+            v = recent[0]
+            by_severity[v.severity] = [v.id]
+            factors.append(self.points_factor(v.severity, (v.id,)))
+        elif recent:
             for v in recent:
-                by_severity.setdefault(v.severity, []).append(v.id)
+                found = by_severity.get(v.severity)
+                if found is None:
+                    by_severity[v.severity] = [v.id]
+                else:
+                    found.append(v.id)
             for severity in SEVERITY_LABELS:
-                found = by_severity.get(severity)
-                if found:
-                    factors.append(self.points_factor(severity, tuple(found)))
+                ids = by_severity.get(severity)
+                if ids:
+                    factors.append(self.points_factor(severity, tuple(ids)))
         if complaints:
             factors.append(self.points_factor("", tuple(c.id for c in complaints)))
         return factors
+
+    def points_of(self, severity: str, count: int) -> float:
+        """The points of `count` records of one severity ('' for substantiated complaints)."""
+        key = (severity, count)
+        made = self.factor_texts.get(key)
+        if made is None:
+            made = _points_texts(self.policy, severity, count)
+            self.factor_texts[key] = made
+        return made[2]
 
     def points_factor(self, severity: str, records: tuple[str, ...]) -> Factor:
         """The factor of `records` of one severity ('' for substantiated complaints)."""
@@ -424,29 +499,13 @@ class _Day:
         assessment: _Assessment,
         factors: list[Factor],
     ) -> Score:
-        policy, as_of = self.policy, self.as_of
-        tier_policy = self.compiled.tiers[tier]
-        interval, weight = tier_policy.interval_days, tier_policy.weight
-        last = history.last
-        if last is None:
-            due_on = as_of
-            weight *= policy.roster.never_inspected_weight_factor
+        interval, weight, due_on, overdue, failed, must_visit = self.schedule(
+            tier, history.last, bool(history.pending))
+        if history.last is None:
             factors.append(self.compiled.never_inspected)
-            overdue = policy.roster.never_inspected_overdue
-        else:
-            due_on = last.inspected_on + self.steps[tier]
-
-        failed = last if last is not None and last.verdict == "fail" else None
-        if failed is not None:
-            due_on = min(due_on, failed.inspected_on + self.reinspection_deadline)
-        if last is not None:
-            overdue = as_of >= due_on
-
         if history.pending or failed is not None:
-            must_visit, more = _must_visit(history, policy, as_of, tier, overdue, failed)
-            factors.extend(more)
-        else:
-            must_visit = ("watchlist" if tier == "X" else "overdue") if overdue else None
+            factors += _must_visit_factors(history, self.policy, failed)
+        last = history.last
         # Positional, in field order: a hundred thousand keyword calls cost measurably more.
         return Score(
             facts.target_id,
@@ -460,11 +519,146 @@ class _Day:
             must_visit,
             () if failed is None else tuple(sorted(set(failed.inspectors))),
             weight,
-            policy.version,
+            self.policy.version,
             self.hint(history, inherent, tier, assessment),
             computed,
+            self.as_of,
+        )
+
+    def schedule(
+        self, tier: str, last: InspectionRecord | None, pending: bool
+    ) -> tuple[int, float, date, bool, InspectionRecord | None, str | None]:
+        """Interval, weight, due date, overdue, the failed last visit and the must-visit reason.
+
+        Steps 7 and 8 of the module doc, shared by `finish` and `triage`.
+        """
+        policy, as_of = self.policy, self.as_of
+        interval, weight, step = self.tier_terms[tier]
+        if last is None:
+            due_on = as_of
+            weight *= policy.roster.never_inspected_weight_factor
+            overdue = policy.roster.never_inspected_overdue
+            failed = None
+        else:
+            due_on = last.inspected_on + step
+            failed = last if last.verdict == "fail" else None
+            if failed is not None:
+                due_on = min(due_on, failed.inspected_on + self.reinspection_deadline)
+            overdue = as_of >= due_on
+
+        if pending:
+            must_visit: str | None = "complaint"
+        elif failed is not None and (
+            (as_of - failed.inspected_on).days >= policy.reinspection.earliest_days
+        ):
+            must_visit = "reinspection"
+        elif overdue:
+            must_visit = "watchlist" if tier == "X" else "overdue"
+        else:
+            must_visit = None
+        return interval, weight, due_on, overdue, failed, must_visit
+
+    def triage(self, facts: TargetFacts, previous_tiers: tuple[str, ...]) -> Triage:
+        """`score` without the reasons: the fields the draw reads, from counts alone."""
+        as_of = self.as_of
+        if facts.violations or facts.complaints:
+            tier, pending, whitelist_active = self.record_tier(facts)
+        else:
+            tier, pending, whitelist_active = None, False, facts.whitelisted
+        inherent = self.inherent(facts)
+        if tier is None:
+            # A clean record: only inherent hazard can raise it.
+            tier = inherent.floor
+        elif inherent.rules:
+            tier = _higher(tier, inherent.floor)
+        computed = "W" if whitelist_active else tier
+        tier = computed
+        if previous_tiers and not whitelist_active:
+            tier = _with_hysteresis(computed, previous_tiers, self.policy)
+
+        last = last_visit(facts.inspections, as_of) if facts.inspections else None
+        _, weight, due_on, overdue, failed, must_visit = self.schedule(tier, last, pending)
+        pair = () if last is None else last.inspectors
+        if len(pair) != 2 or pair[0] >= pair[1]:
+            pair = tuple(sorted(set(pair)))
+        return Triage(
+            facts.target_id,
+            tier,
+            computed,
+            weight,
+            due_on,
+            overdue,
+            must_visit,
+            () if failed is None else tuple(sorted(set(failed.inspectors))),
+            pair if len(pair) == 2 else (),
             as_of,
         )
+
+    def record_tier(self, facts: TargetFacts) -> tuple[str | None, bool, bool]:
+        """What the records alone give, counted rather than listed.
+
+        The tier from points and lifts (None when no violation or substantiated
+        complaint is dated on or before as_of, as `score` treats a clean record),
+        whether a complaint is pending, and whether a whitelist entry stays active.
+        """
+        as_of = self.as_of
+        counts: dict[str, int] = {}
+        seen = False
+        cut = self.violation_cut
+        for v in facts.violations:
+            found_on = v.found_on
+            if found_on <= as_of:
+                seen = True
+                if found_on > cut:
+                    counts[v.severity] = counts.get(v.severity, 0) + 1
+        substantiated: list[date] = []
+        pending = False
+        for c in facts.complaints:
+            if c.received_on <= as_of:
+                if c.status == "substantiated":
+                    substantiated.append(c.received_on)
+                elif c.status == "pending":
+                    pending = True
+        cut = self.complaint_cut
+        complaints = sum(1 for day in substantiated if day > cut) if substantiated else 0
+
+        active = facts.whitelisted and not self.suspends(facts, substantiated)
+        if not (seen or substantiated):
+            return None, pending, active
+        if counts or complaints:
+            # The same sums, in the same order, as the factors of `assess`.
+            totals = [self.points_of(s, counts[s]) for s in SEVERITY_LABELS if s in counts]
+            if complaints:
+                totals.append(self.points_of("", complaints))
+            tier = self.band(totals[0] if len(totals) == 1 else round(sum(totals), 6))
+        else:
+            tier = self.zero_band
+        for lift, cut, in_window in self.lifts:
+            if lift.records == "violations":
+                if in_window:
+                    hits = sum(counts.get(s, 0) for s in lift.severities)
+                else:
+                    hits = sum(1 for v in facts.violations
+                               if v.severity in lift.severities and cut < v.found_on <= as_of)
+            elif in_window:
+                hits = complaints
+            else:
+                hits = sum(1 for day in substantiated if day > cut)
+            if hits >= lift.count:
+                tier = _higher(tier, lift.tier)
+        return tier, pending, active
+
+    def suspends(self, facts: TargetFacts, substantiated: list[date]) -> bool:
+        """Whether records dated on or before as_of suspend the target's whitelist entry."""
+        if not facts.whitelisted:
+            return False
+        start = facts.whitelisted_since or date.min
+        rules = self.policy.whitelist
+        as_of = self.as_of
+        if any(start <= v.found_on <= as_of and v.severity in rules.suspend_severities
+               for v in facts.violations):
+            return True
+        return rules.suspend_on_complaint and any(day >= start for day in substantiated)
 
     def hint(
         self, history: _History, inherent: _Inherent, tier: str, assessment: _Assessment
@@ -528,6 +722,7 @@ def score_target(
     previous_tiers: tuple[str, ...] = (),
 ) -> Score:
     """Score one target as of a day; previous_tiers are earlier computed tiers, newest first."""
+    _check_codes(facts)
     return _Day(policy, as_of).score(facts, previous_tiers)
 
 
@@ -539,7 +734,30 @@ def score_all(
     previous_tiers: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[Score]:
     """Score every target, ordered by target id; ids must be unique."""
-    previous = previous_tiers or {}
+    ordered = _checked_in_order(facts)
+    day = _Day(policy, as_of)
+    if not previous_tiers:
+        return [day.score(f, ()) for f in ordered]
+    return [day.score(f, previous_tiers.get(f.target_id, ())) for f in ordered]
+
+
+def triage_all(
+    facts: Iterable[TargetFacts],
+    policy: Policy,
+    as_of: date,
+    *,
+    previous_tiers: Mapping[str, tuple[str, ...]] | None = None,
+) -> list[Triage]:
+    """`score_all` without factors and hints, for the draw; same order and checks."""
+    ordered = _checked_in_order(facts)
+    day = _Day(policy, as_of)
+    if not previous_tiers:
+        return [day.triage(f, ()) for f in ordered]
+    return [day.triage(f, previous_tiers.get(f.target_id, ())) for f in ordered]
+
+
+def _checked_in_order(facts: Iterable[TargetFacts]) -> list[TargetFacts]:
+    """The facts sorted by target id, refusing a repeated id or an unknown code."""
     ordered = list(facts)
     ids = [f.target_id for f in ordered]
     if any(map(ge, ids, ids[1:])):
@@ -547,10 +765,8 @@ def score_all(
         for before, after in zip(ordered, ordered[1:], strict=False):
             if before.target_id == after.target_id:
                 raise ValueError(f"检查对象编号重复：{after.target_id}")
-    day = _Day(policy, as_of)
-    if not previous:
-        return [day.score(f, ()) for f in ordered]
-    return [day.score(f, previous.get(f.target_id, ())) for f in ordered]
+    _check_all_codes(ordered)
+    return ordered
 
 
 # Sort keys read in C: (date, id) for records, the id for targets.
@@ -565,9 +781,13 @@ def last_visit(
     """The latest pass or fail visit by (day, id); among equal keys the last given."""
     last = None
     for i in inspections:
-        if i.verdict == "void" or i.inspected_on > as_of:
+        day = i.inspected_on
+        if day > as_of or i.verdict == "void":
             continue
-        if last is None or (i.inspected_on, i.id) >= (last.inspected_on, last.id):
+        # (day, id) >= (last day, last id), without building two tuples per record.
+        if last is None or day > last.inspected_on or (
+            day == last.inspected_on and i.id >= last.id
+        ):
             last = i
     return last
 
@@ -583,6 +803,17 @@ def _inherent_of(rules: tuple[_Rule, ...]) -> _Inherent:
         floor = _higher(floor, rule.rule.tier)
     clean = _Assessment(floor, 0.0, tuple(r.factor for r in rules), [r.rule for r in rules])
     return _Inherent(rules, floor, clean, {})
+
+
+def _check_all_codes(facts: list[TargetFacts]) -> None:
+    """`_check_codes` for every target: one pass over all codes, per target only on failure."""
+    severities = {v.severity for f in facts for v in f.violations}
+    statuses = {c.status for f in facts for c in f.complaints}
+    verdicts = {i.verdict for f in facts for i in f.inspections}
+    if not (_SEVERITY_SET.issuperset(severities) and _STATUS_SET.issuperset(statuses)
+            and _VERDICT_SET.issuperset(verdicts)):
+        for f in facts:
+            _check_codes(f)
 
 
 def _check_codes(facts: TargetFacts) -> None:
@@ -699,37 +930,20 @@ def _hysteresis_factor(computed: str, tier: str, policy: Policy) -> Factor:
                   f"本次评定为 {computed} 级；需连续 {n} 次评定低于 {tier} 级才降级")
 
 
-def _must_visit(
-    history: _History,
-    policy: Policy,
-    as_of: date,
-    tier: str,
-    overdue: bool,
-    failed: InspectionRecord | None,
-) -> tuple[str | None, list[Factor]]:
+def _must_visit_factors(
+    history: _History, policy: Policy, failed: InspectionRecord | None
+) -> list[Factor]:
+    """The factors behind a complaint or re-inspection visit (the reason is `schedule`'s)."""
     factors = []
     if history.pending:
         ids = tuple(c.id for c in history.pending)
         detail = f"{len(ids)} 件待现场核查"
         factors.append(Factor("complaint_pending", "投诉待核查", 0.0, ids, detail))
-
-    ready = failed is not None and (
-        (as_of - failed.inspected_on).days >= policy.reinspection.earliest_days
-    )
     if failed is not None:
         deadline = failed.inspected_on + timedelta(days=policy.reinspection.deadline_days)
         factors.append(Factor("reinspection_due", "不合格后复查", 0.0, (failed.id,),
                               f"{deadline.isoformat()} 前由其他检查人员复查"))
-
-    if history.pending:
-        reason = "complaint"
-    elif ready:
-        reason = "reinspection"
-    elif overdue:
-        reason = "watchlist" if tier == "X" else "overdue"
-    else:
-        reason = None
-    return reason, factors
+    return factors
 
 
 def _expiry_days(history: _History, policy: Policy, as_of: date) -> list[date]:
