@@ -112,6 +112,18 @@ class Database:
         cursor = await self.reader.execute(sql, params)
         return list(await cursor.fetchall())
 
+    async def batches(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, size: int = 10_000
+    ) -> AsyncIterator[list[sqlite3.Row]]:
+        """Rows of a read-only query, `size` at a time: a register's history never sits
+        in memory twice, once as rows and once as records."""
+        cursor = await self.reader.execute(sql, params)
+        try:
+            while rows := await cursor.fetchmany(size):
+                yield rows
+        finally:
+            await cursor.close()
+
     async def fetchone(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> sqlite3.Row | None:

@@ -36,6 +36,7 @@ from scoring.risk import Triage
 logger = logging.getLogger(__name__)
 
 SEED_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_SORTED_JSON = msgspec.json.Encoder(order="sorted")
 
 
 class RosterInputs(msgspec.Struct, frozen=True):
@@ -250,8 +251,10 @@ async def _store(tx: Transaction, inputs: RosterInputs, result: DrawResult, acto
             result.capacity,
             result.candidates_digest,
             result.inspectors_digest,
-            canonical(msgspec.to_builtins(inputs)),
-            canonical(msgspec.to_builtins(result.assignments)),
+            # Sorted keys and no spaces, as `canonical` writes them, encoded in C:
+            # a city's candidate list is tens of megabytes.
+            _SORTED_JSON.encode(inputs).decode(),
+            _SORTED_JSON.encode(result.assignments).decode(),
             utcnow(),
             actor,
         ),

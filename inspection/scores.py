@@ -58,40 +58,37 @@ async def load_facts(
         params["target"] = target_id
 
     violations: dict[str, list[ViolationRecord]] = defaultdict(list)
-    for row in await db.fetchall(
+    async for rows in db.batches(
         "SELECT id, target_id, found_on, severity FROM violations WHERE found_on <= :day" + only,
         params,
     ):
-        violations[row["target_id"]].append(
-            ViolationRecord(row["id"], date.fromisoformat(row["found_on"]), row["severity"])
-        )
+        for record, target, found_on, severity in rows:
+            violations[target].append(
+                ViolationRecord(record, date.fromisoformat(found_on), severity)
+            )
 
     complaints: dict[str, list[ComplaintRecord]] = defaultdict(list)
-    for row in await db.fetchall(
+    async for rows in db.batches(
         "SELECT id, target_id, received_at, status, checked_on FROM complaints"
         " WHERE received_at < :end" + only,
         params,
     ):
-        decided = row["checked_on"] is not None and row["checked_on"] <= params["day"]
-        status = row["status"] if decided else "pending"
-        complaints[row["target_id"]].append(
-            ComplaintRecord(row["id"], day_of(row["received_at"]), status)
-        )
+        for record, target, received_at, status, checked_on in rows:
+            decided = checked_on is not None and checked_on <= params["day"]
+            complaints[target].append(
+                ComplaintRecord(record, day_of(received_at), status if decided else "pending")
+            )
 
     inspections: dict[str, list[InspectionRecord]] = defaultdict(list)
-    for row in await db.fetchall(
+    async for rows in db.batches(
         "SELECT id, target_id, inspected_at, verdict, inspector_a, inspector_b"
         " FROM inspections WHERE inspected_at < :end" + only,
         params,
     ):
-        inspections[row["target_id"]].append(
-            InspectionRecord(
-                row["id"],
-                day_of(row["inspected_at"]),
-                row["verdict"],
-                _pair(row["inspector_a"], row["inspector_b"]),
+        for record, target, inspected_at, verdict, a, b in rows:
+            inspections[target].append(
+                InspectionRecord(record, day_of(inspected_at), verdict, _pair(a, b))
             )
-        )
 
     whitelisted = {
         row["enterprise_uscc"]: date.fromisoformat(row["since"])
@@ -104,23 +101,24 @@ async def load_facts(
         else TARGETS_SQL.replace("ORDER BY", "AND id = :target ORDER BY")
     )
     facts = []
-    for row in await db.fetchall(sql, params):
-        since = whitelisted.get(row["enterprise_uscc"])
-        facts.append(
-            TargetFacts(
-                target_id=row["id"],
-                kind=row["kind"],
-                enterprise_uscc=row["enterprise_uscc"],
-                district=row["district"],
-                hazard=row["hazard"],
-                attributes={} if row["attributes"] == "{}" else json.loads(row["attributes"]),
-                whitelisted=since is not None,
-                whitelisted_since=since,
-                violations=_oldest_first(violations.get(row["id"]), _violation_key),
-                complaints=_oldest_first(complaints.get(row["id"]), _complaint_key),
-                inspections=_oldest_first(inspections.get(row["id"]), _inspection_key),
+    async for rows in db.batches(sql, params):
+        for target, kind, uscc, district, hazard, attributes in rows:
+            since = whitelisted.get(uscc)
+            facts.append(
+                TargetFacts(
+                    target_id=target,
+                    kind=kind,
+                    enterprise_uscc=uscc,
+                    district=district,
+                    hazard=hazard,
+                    attributes={} if attributes == "{}" else json.loads(attributes),
+                    whitelisted=since is not None,
+                    whitelisted_since=since,
+                    violations=_oldest_first(violations.get(target), _violation_key),
+                    complaints=_oldest_first(complaints.get(target), _complaint_key),
+                    inspections=_oldest_first(inspections.get(target), _inspection_key),
+                )
             )
-        )
     return facts
 
 
@@ -182,16 +180,18 @@ async def previous_tiers(
     consecutive reviews qualify.
     """
     only = " AND target_id = :target" if target_id else ""
+    # Reviews accumulate every month; only the latest few per target are ever read.
     rows = await db.fetchall(
-        "SELECT target_id, computed_tier FROM tier_reviews WHERE as_of < :day"
-        + only
-        + " ORDER BY target_id, as_of DESC",
-        {"day": as_of.isoformat(), "target": target_id},
+        "SELECT target_id, computed_tier FROM ("
+        " SELECT target_id, computed_tier, as_of, ROW_NUMBER() OVER"
+        " (PARTITION BY target_id ORDER BY as_of DESC) AS newest"
+        " FROM tier_reviews WHERE as_of < :day" + only + ")"
+        " WHERE newest <= :kept ORDER BY target_id, as_of DESC",
+        {"day": as_of.isoformat(), "target": target_id, "kept": REVIEWS_KEPT},
     )
     found: dict[str, list[str]] = defaultdict(list)
-    for row in rows:
-        if len(found[row[0]]) < REVIEWS_KEPT:
-            found[row[0]].append(row[1])
+    for target, tier in rows:
+        found[target].append(tier)
     return {target: tuple(tiers) for target, tiers in found.items()}
 
 

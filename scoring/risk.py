@@ -189,6 +189,8 @@ class _Compiled(NamedTuple):
     rules: tuple[_Rule, ...]
     # Attribute names any rule reads: with kind and hazard, the key of `matched`.
     attributes: tuple[str, ...]
+    # The same, per kind, for the rules that apply to it (filled as kinds are seen).
+    attributes_of: dict[str, tuple[str, ...]]
     matched: dict[tuple[Any, ...], _Inherent]
     never_inspected: Factor
 
@@ -239,6 +241,7 @@ def _compiled(policy: Policy) -> _Compiled:
         tiers={t.code: t for t in policy.tiers},
         rules=rules,
         attributes=tuple(dict.fromkeys(r.attribute for r in rules if r.attribute is not None)),
+        attributes_of={},
         matched={},
         never_inspected=Factor("never_inspected", "从未检查", 0.0, (), f"抽查权重 × {factor:g}"),
     )
@@ -285,6 +288,7 @@ class _Day:
         )
         self.bands = [(t.min_points, t.code) for t in reversed(policy.tiers[1:])
                       if t.min_points is not None]
+        self.banded: dict[float, str] = {}
         self.tier_terms = {t.code: (t.interval_days, t.weight, timedelta(days=t.interval_days))
                            for t in policy.tiers}
         self.clean_whitelist_hint = _whitelist_hint([], [], policy, as_of)
@@ -338,11 +342,19 @@ class _Day:
 
     def inherent(self, facts: TargetFacts) -> _Inherent:
         compiled = self.compiled
-        attributes = facts.attributes
-        values = tuple(map(attributes.get, compiled.attributes)) if attributes else ()
-        if bool in map(type, values):
-            values = tuple(map(_hashable, values))
-        key = (facts.kind, facts.hazard, *values)
+        attributes, kind = facts.attributes, facts.kind
+        if attributes:
+            names = compiled.attributes_of.get(kind)
+            if names is None:
+                names = compiled.attributes_of[kind] = tuple(dict.fromkeys(
+                    r.attribute for r in compiled.rules
+                    if r.attribute is not None and (not r.kinds or kind in r.kinds)))
+            values = tuple(map(attributes.get, names))
+            if bool in map(type, values):
+                values = tuple(map(_hashable, values))
+        else:
+            values = ()
+        key = (kind, facts.hazard, *values)
         try:
             found = compiled.matched.get(key)
         except TypeError:  # an unhashable attribute value: match without the cache
@@ -396,10 +408,12 @@ class _Day:
 
     def band(self, points: float) -> str:
         """The highest tier whose minimum the points reach (step 2 of the module doc)."""
-        for minimum, code in self.bands:
-            if points >= minimum:
-                return code
-        return "L"
+        found = self.banded.get(points)
+        if found is None:
+            found = next((code for minimum, code in self.bands if points >= minimum), "L")
+            # Totals repeat (one minor violation is 4 points for thousands of targets).
+            self.banded[points] = found
+        return found
 
     def behaviour_factors(
         self,
@@ -636,7 +650,10 @@ class _Day:
         for lift, cut, in_window in self.lifts:
             if lift.records == "violations":
                 if in_window:
-                    hits = sum(counts.get(s, 0) for s in lift.severities)
+                    hits = 0
+                    if counts:
+                        for severity in lift.severities:
+                            hits += counts.get(severity, 0)
                 else:
                     hits = sum(1 for v in facts.violations
                                if v.severity in lift.severities and cut < v.found_on <= as_of)
@@ -920,8 +937,11 @@ def _whitelist_factor(facts: TargetFacts, suspension: tuple[str, ...]) -> Factor
 
 
 def _with_hysteresis(computed: str, previous: tuple[str, ...], policy: Policy) -> str:
-    held = previous[: policy.reviews_to_move_down - 1]
-    return max((computed, *held), key=tier_rank)
+    held = (computed, *previous[: policy.reviews_to_move_down - 1])
+    try:
+        return max(held, key=_TIER_INDEX.__getitem__)
+    except KeyError:
+        return max(held, key=tier_rank)  # names the unknown tier
 
 
 def _hysteresis_factor(computed: str, tier: str, policy: Policy) -> Factor:

@@ -79,6 +79,43 @@ async def test_monthly_review_records_every_target_once(tmp_path: Path) -> None:
                                         ("S-1", "2026-11-30")]
 
 
+async def test_only_the_latest_reviews_are_read(tmp_path: Path) -> None:
+    from inspection.scores import REVIEWS_KEPT, previous_tiers
+
+    async with Database(tmp_path / "x.db") as db:
+        await seed(db)
+        months = [f"2026-{m:02d}-01" for m in range(1, 10)]
+        async with db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO tier_reviews VALUES ('R-1', ?, ?, ?, 0, 'test')",
+                [(day, tier, tier) for day, tier in zip(months, "LMEHXLMEH", strict=True)])
+        found = await previous_tiers(db, date(2026, 9, 1))
+        one = await previous_tiers(db, date(2026, 9, 1), target_id="R-1")
+    # Reviews before 1 September, newest first, at most REVIEWS_KEPT of them.
+    assert REVIEWS_KEPT == 6
+    assert found == one == {"R-1": ("E", "M", "L", "X", "H", "E")}
+
+
+async def test_the_roster_holds_a_tier_up_as_reviews_say(tmp_path: Path) -> None:
+    from inspection.rosters import build_inputs
+    from inspection.scores import score_target
+
+    async with Database(tmp_path / "x.db") as db:
+        await seed(db)
+        policy = load_policy()
+        day = date(2026, 12, 4)
+        before = await build_inputs(db, policy, day, "seed")
+        async with db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO tier_reviews VALUES ('R-1', ?, 'H', 'H', 70, 'test')",
+                [("2026-10-31",), ("2026-11-30",)])
+        after = await build_inputs(db, policy, day, "seed")
+        score = await score_target(db, policy, date(2026, 12, 3), "R-1")
+    tier = {c.target_id: c.tier for c in after.candidates}
+    assert {c.target_id: c.tier for c in before.candidates}["R-1"] != "H"
+    assert score is not None and tier["R-1"] == score.tier == "H"
+
+
 async def test_reviews_hold_a_tier_up_until_enough_qualify(tmp_path: Path) -> None:
     from inspection.scores import score_target
 
