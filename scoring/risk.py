@@ -38,6 +38,11 @@ For one target on day `as_of` (only records dated on or before `as_of` count):
    last visit at least `earliest_days` old ('reinspection', to be done by
    other inspectors than `avoid_inspectors`); an overdue X target
    ('watchlist'); any other overdue target ('overdue').
+
+`score_all` returns all of this with every factor and hint. `triage_all`
+returns only what the daily draw reads (tier, weight, due date, must-visit
+reason, the last visit's pair), counting records instead of listing them; it
+applies the same steps, and tests hold the two to the same values.
 """
 
 from __future__ import annotations
@@ -315,7 +320,7 @@ class _Day:
         computed = "W" if whitelist_active else assessment.tier
         tier = computed
         if previous_tiers and not whitelist_active:
-            tier = _with_hysteresis(computed, previous_tiers, self.policy)
+            tier = _with_hysteresis(computed, previous_tiers, self.policy.reviews_to_move_down - 1)
         if tier != computed:
             factors.append(_hysteresis_factor(computed, tier, self.policy))
         return self.finish(facts, history, inherent, tier, computed, assessment, factors)
@@ -572,41 +577,64 @@ class _Day:
             must_visit = None
         return interval, weight, due_on, overdue, failed, must_visit
 
-    def triage(self, facts: TargetFacts, previous_tiers: tuple[str, ...]) -> Triage:
-        """`score` without the reasons: the fields the draw reads, from counts alone."""
-        as_of = self.as_of
-        if facts.violations or facts.complaints:
-            tier, pending, whitelist_active = self.record_tier(facts)
-        else:
-            tier, pending, whitelist_active = None, False, facts.whitelisted
-        inherent = self.inherent(facts)
-        if tier is None:
-            # A clean record: only inherent hazard can raise it.
-            tier = inherent.floor
-        elif inherent.rules:
-            tier = _higher(tier, inherent.floor)
-        computed = "W" if whitelist_active else tier
-        tier = computed
-        if previous_tiers and not whitelist_active:
-            tier = _with_hysteresis(computed, previous_tiers, self.policy)
+    def triage(
+        self, ordered: list[TargetFacts], previous: Mapping[str, tuple[str, ...]]
+    ) -> list[Triage]:
+        """`score` without the reasons, for targets in id order: what the draw reads.
 
-        last = last_visit(facts.inspections, as_of) if facts.inspections else None
-        _, weight, due_on, overdue, failed, must_visit = self.schedule(tier, last, pending)
-        pair = () if last is None else last.inspectors
-        if len(pair) != 2 or pair[0] >= pair[1]:
-            pair = tuple(sorted(set(pair)))
-        return Triage(
-            facts.target_id,
-            tier,
-            computed,
-            weight,
-            due_on,
-            overdue,
-            must_visit,
-            () if failed is None else tuple(sorted(set(failed.inspectors))),
-            pair if len(pair) == 2 else (),
-            as_of,
-        )
+        One loop over the register, checking each target's codes as its records
+        are read (as `_check_codes` would, and with its message).
+        """
+        as_of, keep = self.as_of, self.policy.reviews_to_move_down - 1
+        record_tier, inherent_of, schedule = self.record_tier, self.inherent, self.schedule
+        rank, verdicts = _TIER_INDEX, _VERDICT_SET
+        held_of = previous.get
+        found = []
+        for facts in ordered:
+            if facts.violations or facts.complaints:
+                tier, pending, active = record_tier(facts)
+            else:
+                tier, pending, active = None, False, facts.whitelisted
+            inherent = inherent_of(facts)
+            if tier is None:
+                # A clean record: only inherent hazard can raise it.
+                tier = inherent.floor
+            elif rank[inherent.floor] > rank[tier]:
+                tier = inherent.floor
+            computed = tier = "W" if active else tier
+            held = held_of(facts.target_id)
+            if held and not active:
+                tier = _with_hysteresis(computed, held, keep)
+
+            last = None
+            for i in facts.inspections:
+                day, verdict = i.inspected_on, i.verdict
+                if verdict not in verdicts:
+                    _check_codes(facts)
+                if day > as_of or verdict == "void":
+                    continue
+                # last_visit's choice: (day, id) >= (last day, last id).
+                if last is None or day > last.inspected_on or (
+                    day == last.inspected_on and i.id >= last.id
+                ):
+                    last = i
+            _, weight, due_on, overdue, failed, must_visit = schedule(tier, last, pending)
+            pair = () if last is None else last.inspectors
+            if len(pair) != 2 or pair[0] >= pair[1]:
+                pair = tuple(sorted(set(pair)))
+            found.append(Triage(
+                facts.target_id,
+                tier,
+                computed,
+                weight,
+                due_on,
+                overdue,
+                must_visit,
+                () if failed is None else tuple(sorted(set(failed.inspectors))),
+                pair if len(pair) == 2 else (),
+                as_of,
+            ))
+        return found
 
     def record_tier(self, facts: TargetFacts) -> tuple[str | None, bool, bool]:
         """What the records alone give, counted rather than listed.
@@ -620,18 +648,23 @@ class _Day:
         seen = False
         cut = self.violation_cut
         for v in facts.violations:
-            found_on = v.found_on
+            found_on, severity = v.found_on, v.severity
+            if severity not in _SEVERITY_SET:
+                _check_codes(facts)
             if found_on <= as_of:
                 seen = True
                 if found_on > cut:
-                    counts[v.severity] = counts.get(v.severity, 0) + 1
+                    counts[severity] = counts.get(severity, 0) + 1
         substantiated: list[date] = []
         pending = False
         for c in facts.complaints:
+            status = c.status
+            if status not in _STATUS_SET:
+                _check_codes(facts)
             if c.received_on <= as_of:
-                if c.status == "substantiated":
+                if status == "substantiated":
                     substantiated.append(c.received_on)
-                elif c.status == "pending":
+                elif status == "pending":
                     pending = True
         cut = self.complaint_cut
         complaints = sum(1 for day in substantiated if day > cut) if substantiated else 0
@@ -766,15 +799,18 @@ def triage_all(
     previous_tiers: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[Triage]:
     """`score_all` without factors and hints, for the draw; same order and checks."""
-    ordered = _checked_in_order(facts)
-    day = _Day(policy, as_of)
-    if not previous_tiers:
-        return [day.triage(f, ()) for f in ordered]
-    return [day.triage(f, previous_tiers.get(f.target_id, ())) for f in ordered]
+    return _Day(policy, as_of).triage(_in_order(facts), previous_tiers or {})
 
 
 def _checked_in_order(facts: Iterable[TargetFacts]) -> list[TargetFacts]:
     """The facts sorted by target id, refusing a repeated id or an unknown code."""
+    ordered = _in_order(facts)
+    _check_all_codes(ordered)
+    return ordered
+
+
+def _in_order(facts: Iterable[TargetFacts]) -> list[TargetFacts]:
+    """The facts sorted by target id, refusing a repeated id."""
     ordered = list(facts)
     ids = [f.target_id for f in ordered]
     if any(map(ge, ids, ids[1:])):
@@ -782,7 +818,6 @@ def _checked_in_order(facts: Iterable[TargetFacts]) -> list[TargetFacts]:
         for before, after in zip(ordered, ordered[1:], strict=False):
             if before.target_id == after.target_id:
                 raise ValueError(f"检查对象编号重复：{after.target_id}")
-    _check_all_codes(ordered)
     return ordered
 
 
@@ -936,8 +971,9 @@ def _whitelist_factor(facts: TargetFacts, suspension: tuple[str, ...]) -> Factor
     return Factor("whitelist", "标杆企业", 0.0, (), f"自 {since} 列入标杆企业名单，W 级")
 
 
-def _with_hysteresis(computed: str, previous: tuple[str, ...], policy: Policy) -> str:
-    held = (computed, *previous[: policy.reviews_to_move_down - 1])
+def _with_hysteresis(computed: str, previous: tuple[str, ...], keep: int) -> str:
+    """The highest of this review's tier and the `keep` latest earlier ones."""
+    held = (computed, *previous[:keep])
     try:
         return max(held, key=_TIER_INDEX.__getitem__)
     except KeyError:

@@ -141,6 +141,17 @@ def test_triage_refuses_what_score_refuses() -> None:
     twice = TargetFacts("T2", "restaurant", None, "魏都区", "medium")
     with pytest.raises(ValueError, match="违法记录 V1 等级应为"):
         triage_all([bad], DEFAULT, AS_OF)
+    # Checked whatever the record's date, as score_all checks them.
+    later = AS_OF + timedelta(days=30)
+    for record, message in (
+        (ComplaintRecord("C1", later, "closed"), "投诉 C1 状态应为"),
+        (InspectionRecord("I1", later, "ok"), "检查记录 I1 结论应为"),
+    ):
+        field = "complaints" if isinstance(record, ComplaintRecord) else "inspections"
+        target = msgspec.structs.replace(twice, **{field: (record,)})
+        for run in (score_all, triage_all):
+            with pytest.raises(ValueError, match=message):
+                run([target], DEFAULT, AS_OF)
     with pytest.raises(ValueError, match="检查对象编号重复：T2"):
         triage_all([twice, twice], DEFAULT, AS_OF)
 
