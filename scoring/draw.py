@@ -551,7 +551,8 @@ def _stratified(
     The indexes are in id order, so two stable sorts, by number then by district,
     give that order without building a key tuple per candidate.
     """
-    by_number = sorted(units, key=lambda unit: numbers[unit[0]])
+    keys = [numbers[k] for k, _ in units]
+    by_number = [units[j] for j in sorted(range(len(units)), key=keys.__getitem__)]
     districts = [pool[k].district for k, _ in by_number]
     return [by_number[j] for j in sorted(range(len(by_number)), key=districts.__getitem__)]
 
