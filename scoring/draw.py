@@ -102,7 +102,8 @@ import math
 import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
-from operator import attrgetter, ge
+from itertools import accumulate, compress, filterfalse
+from operator import attrgetter, ge, itemgetter
 from typing import NamedTuple, TypeVar
 
 import msgspec
@@ -300,16 +301,23 @@ def inclusion_probabilities(weights: Sequence[float], n: int) -> list[float]:
 
     probabilities = [0.0] * size
     active, left = list(range(size)), n
+    values = list(weights)
     while left > 0:
-        total = math.fsum(weights[i] for i in active)
-        certain = {i for i in active if left * weights[i] >= total * (1 - _CAP_TOLERANCE)}
-        if not certain:
-            for i in active:
-                probabilities[i] = left * weights[i] / total
+        total = math.fsum(values)
+        bar = total * (1 - _CAP_TOLERANCE)
+        # left × w grows with w, so the largest weight tells whether any unit is certain.
+        if left * max(values) < bar:
+            shares = [left * w / total for w in values]
+            if len(active) == size:
+                return shares
+            for i, share in zip(active, shares, strict=True):
+                probabilities[i] = share
             break
+        certain = {i for i in active if left * weights[i] >= bar}
         for i in certain:
             probabilities[i] = 1.0
         active = [i for i in active if i not in certain]
+        values = [weights[i] for i in active]
         left -= len(certain)
     return probabilities
 
@@ -394,16 +402,16 @@ def _check_workload(workload: Mapping[str, int] | None) -> None:
 
 def _checked_candidates(candidates: Sequence[Candidate]) -> list[Candidate]:
     pool = _sorted_unique(candidates, "检查对象")
-    weights = [c.weight for c in pool]
+    weights = list(map(_WEIGHT, pool))
     # A NaN or an infinite weight makes the plain sum NaN or infinite; so does a huge
     # total of finite weights, which the exact check below then lets through.
     if weights and not (min(weights) > 0 and math.isfinite(sum(weights))):
         for c in pool:
             if not (math.isfinite(c.weight) and c.weight > 0):
                 raise ValueError(f"检查对象 {c.target_id} 的抽查权重应为正数，实际为 {c.weight!r}")
-    if not _REASON_SET.issuperset({c.must_visit for c in pool}):
+    if not _REASON_SET.issuperset(map(_MUST_VISIT, pool)):
         _bad_reason(pool)
-    for tier in {c.tier for c in pool}:
+    for tier in set(map(_TIER, pool)):
         tier_rank(tier)
     return pool
 
@@ -435,6 +443,10 @@ def _key_of(items: list[_Item]) -> Callable[[_Item], str]:
 
 
 _TARGET_ID = attrgetter("target_id")
+_SECOND = itemgetter(1)
+_WEIGHT = attrgetter("weight")
+_MUST_VISIT = attrgetter("must_visit")
+_TIER = attrgetter("tier")
 _ID = attrgetter("id")
 
 
@@ -456,7 +468,8 @@ def _select(
     Candidates are handled by their index in `pool`, which is in id order, so an
     index breaks ties exactly as the target id does; `numbers` is aligned with it.
     """
-    must = [k for k, c in enumerate(pool) if c.must_visit]
+    # Index lists built by C-level iteration (compress, filterfalse): they span the pool.
+    must = list(compress(range(len(pool)), map(_MUST_VISIT, pool)))
     chosen = [pool[k] for k in must]
     # One integer per (reason, tier from highest, due date), looked up per value rather
     # than searched for per candidate; ordinals stay below 10**7.
@@ -479,13 +492,13 @@ def _select(
     left -= len(overdue)
 
     taken = {*events, *overdue}
-    rest = [k for k in range(len(pool)) if k not in taken]
+    rest = list(filterfalse(taken.__contains__, range(len(pool))))
     uniform = _uniform(rest, numbers, min(n_uniform, left))
     picks += [_Pick(pool[k], "uniform", probability) for k, probability in uniform]
     left -= len(uniform)
 
     taken.update(k for k, _ in uniform)
-    rest = [k for k in rest if k not in taken]
+    rest = list(filterfalse(taken.__contains__, rest))
     start = _unit(f"{seed}|{day.isoformat()}")
     drawn = _systematic_pps(pool, rest, numbers, min(left, len(rest)), start, boost)
     picks += [_Pick(pool[k], "random", probability) for k, probability in drawn]
@@ -522,7 +535,7 @@ def _systematic_pps(
     """Step 5 over the indexes `rest`: the indexes drawn, each with its probability."""
     if n <= 0:
         return []
-    weights = [pool[k].weight for k in rest]
+    weights = list(map(_WEIGHT, map(pool.__getitem__, rest)))
     if boost is not None:
         weights = [w * boost.factor if boost.applies(pool[k]) else w
                    for k, w in zip(rest, weights, strict=True)]
@@ -532,14 +545,16 @@ def _systematic_pps(
     others = _stratified(
         [(k, p) for k, p in zip(rest, probabilities, strict=True) if 0.0 < p < 1.0],
         pool, numbers)
-    remaining = n - len(drawn)
-    cumulated, last = 0.0, len(others) - 1
-    for position, (k, probability) in enumerate(others):
-        low = cumulated
-        # The exact total keeps float drift from changing the sample size.
-        cumulated = float(remaining) if position == last else cumulated + probability
-        if math.ceil(cumulated - start) > math.ceil(low - start):
-            drawn.append((k, probability))
+    if not others:
+        return drawn
+    # C_k in one C-level pass, with the same additions, left to right, as a loop.
+    cumulated = list(accumulate(map(_SECOND, others)))
+    # The exact total keeps float drift from changing the sample size.
+    cumulated[-1] = float(n - len(drawn))
+    # Unit k is taken when ceil(C_k - a) > ceil(C_{k-1} - a), with C_{-1} = 0.
+    marks = [math.ceil(c - start) for c in cumulated]
+    drawn += [unit for unit, low, high in zip(others, [0, *marks], marks, strict=False)
+              if high > low]
     return drawn
 
 
@@ -552,9 +567,12 @@ def _stratified(
     give that order without building a key tuple per candidate.
     """
     keys = [numbers[k] for k, _ in units]
-    by_number = [units[j] for j in sorted(range(len(units)), key=keys.__getitem__)]
-    districts = [pool[k].district for k, _ in by_number]
-    return [by_number[j] for j in sorted(range(len(by_number)), key=districts.__getitem__)]
+    districts = [pool[k].district for k, _ in units]
+    # Districts as their rank in sorted order: the second sort then compares integers.
+    ranks = {district: i for i, district in enumerate(sorted(set(districts)))}
+    order = sorted(range(len(units)), key=keys.__getitem__)
+    order.sort(key=[ranks[d] for d in districts].__getitem__)
+    return list(map(units.__getitem__, order))
 
 
 def form_pairs(
