@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import msgspec
 
 from inspection import audit
-from inspection.clock import local_text, local_today
+from inspection.clock import local_date, local_text, local_today
 from inspection.db import Database, Transaction, utcnow
 from inspection.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from inspection.labels import SEVERITIES
@@ -143,7 +143,10 @@ async def review(
 
     A proposal is not stored when the same enterprise already has a pending one of
     the same action, nor an 'add' whose first day an entry in force already covers
-    (a renewal approved earlier).
+    (a renewal approved earlier), nor when a leader rejected the same action for
+    the enterprise and nothing has been recorded about its targets since (no
+    inspection, violation or complaint entered after the rejection): the review
+    would only put the same question to the leader again.
     """
     facts = by_enterprise(await load_facts(db, as_of))
     entries = await current_entries(db, as_of)
@@ -156,10 +159,13 @@ async def review(
                 "SELECT enterprise_uscc, action FROM whitelist_proposals WHERE status = 'pending'"
             )
         }
-        ids, skipped = [], 0
+        ids, skipped, held = [], 0, 0
         for p in proposals:
             if (p.enterprise_uscc, p.action) in pending or await _already_listed(tx, p):
                 skipped += 1
+                continue
+            if await _rejected_unchanged(tx, p):
+                held += 1
                 continue
             ids.append(await _store(tx, p, as_of, today or local_today()))
         await audit.record(
@@ -175,6 +181,7 @@ async def review(
                 "proposed": len(proposals),
                 "stored": len(ids),
                 "skipped": skipped,
+                "held_after_rejection": held,
                 "add": sum(p.action == "add" for p in proposals),
                 "remove": sum(p.action == "remove" for p in proposals),
             },
@@ -183,6 +190,31 @@ async def review(
         "whitelist review as of %s: %d proposed, %d stored", as_of, len(proposals), len(ids)
     )
     return ids
+
+
+async def _rejected_unchanged(tx: Transaction, p: WhitelistProposal) -> bool:
+    """Whether a leader rejected this action for the enterprise with nothing new since."""
+    rejected_at = await tx.fetchval(
+        "SELECT MAX(decided_at) FROM whitelist_proposals"
+        " WHERE enterprise_uscc = ? AND action = ? AND status = 'rejected'",
+        (p.enterprise_uscc, p.action),
+    )
+    if rejected_at is None:
+        return False
+    # Timestamps are stored in one UTC text form, so text order is time order.
+    newer = await tx.fetchval(
+        "SELECT 1 FROM targets t WHERE t.enterprise_uscc = :uscc AND ("
+        " EXISTS (SELECT 1 FROM inspections i WHERE i.target_id = t.id"
+        "         AND i.created_at > :at)"
+        " OR EXISTS (SELECT 1 FROM violations v WHERE v.target_id = t.id"
+        "            AND v.created_at > :at)"
+        " OR EXISTS (SELECT 1 FROM complaints c WHERE c.target_id = t.id"
+        "            AND (c.created_at > :at OR c.checked_on > :day))) LIMIT 1",
+        # A complaint's outcome carries only its local day: one decided after the
+        # rejection's day is new.
+        {"uscc": p.enterprise_uscc, "at": rejected_at, "day": local_date(rejected_at).isoformat()},
+    )
+    return newer is None
 
 
 async def _already_listed(tx: Transaction, p: WhitelistProposal) -> bool:

@@ -234,6 +234,60 @@ async def test_a_rejection_needs_a_reason_and_lists_nothing(city: Client, app: L
     assert bad.status_code == 422
 
 
+async def review_details(db: Database) -> list[dict[str, Any]]:
+    rows = await db.fetchall(
+        "SELECT detail FROM audit_log WHERE action = 'whitelist.review' ORDER BY id"
+    )
+    return [msgspec.json.decode(r[0]) for r in rows]
+
+
+async def test_a_rejected_proposal_waits_for_something_new(city: Client, app: Litestar) -> None:
+    db = app.state.db
+    proposal = await eligible_acme(city)
+    assert (await decide(city, proposal["id"], False, "暂缓，下季度再议")).status_code == 200
+    # Nothing recorded about ACME's targets since the rejection: not asked again.
+    assert (await review_now(city))["proposals"] == []
+    assert (await review_details(db))[-1]["held_after_rejection"] == 1
+    # Another enterprise's visit changes nothing for ACME.
+    await past_visit(db, "I-S1", "S-1", YESTERDAY)
+    assert (await review_now(city))["proposals"] == []
+    # A visit to one of ACME's targets entered after the rejection puts it again.
+    await visit(city, "R-2", at=f"{VISIT_DAY}T15:00:00+08:00")
+    [again] = (await review_now(city))["proposals"]
+    assert (again["enterprise_uscc"], again["action"], again["status"]) == (ACME, "add", "pending")
+    assert (await review_details(db))[-1]["held_after_rejection"] == 0
+
+
+async def test_a_complaint_decided_after_a_rejection_counts_as_new(
+    city: Client, app: Litestar
+) -> None:
+    db = app.state.db
+    proposal = await eligible_acme(city)
+    await complaint(db, "C-OLD", "R-1")
+    assert (await decide(city, proposal["id"], False, "待投诉核实")).status_code == 200
+    assert (await review_now(city))["proposals"] == []
+    # Visits and the complaint entered four days ago, the rejection three days ago; the
+    # complaint is found unsubstantiated two days ago: only its outcome is new.
+    async with db.transaction() as tx:
+        for table in ("inspections", "complaints"):
+            await tx.execute(
+                f"UPDATE {table} SET created_at = ?",
+                (to_utc_text(now_utc() - timedelta(days=4)),),
+            )
+        await tx.execute(
+            "UPDATE whitelist_proposals SET decided_at = ? WHERE id = ?",
+            (to_utc_text(now_utc() - timedelta(days=3)), proposal["id"]),
+        )
+    assert (await review_now(city))["proposals"] == []
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE complaints SET status = 'unsubstantiated', checked_on = ? WHERE id = 'C-OLD'",
+            ((TODAY - timedelta(days=2)).isoformat(),),
+        )
+    [again] = (await review_now(city))["proposals"]
+    assert again["enterprise_uscc"] == ACME
+
+
 async def test_a_reason_longer_than_the_limit_is_refused(city: Client) -> None:
     proposal = await eligible_acme(city)
     too_long = await decide(city, proposal["id"], False, "理" * (whitelist.MAX_REASON + 1))
