@@ -12,7 +12,10 @@ hysteresis rule has something to read). Then, in one measuring process:
 - ``load_facts`` (rows into TargetFacts);
 - ``triage_all`` (the tiers, weights and due dates the roster is drawn from),
   building the draw's candidates and ``draw``: together, the figure the issue
-  sets a target for (score and draw 100,000 targets in under 2 s);
+  sets a target for (score and draw 100,000 targets in under 2 s). The draw
+  is timed twice: on the register as built (a quarter of it must-do, more
+  than a day's capacity) and with every must-do reason cleared, when the
+  weighted draw runs over all targets;
 - ``score_all`` (the same tiers with every factor and hint, as the score API
   and the monthly review compute them), for comparison;
 - peak resident memory of the measuring process (``ru_maxrss``) up to the
@@ -48,6 +51,8 @@ from datetime import date, datetime, timedelta
 from itertools import chain
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -293,9 +298,16 @@ async def measure(path: Path, rounds: int) -> dict[str, Any]:
         figures["triage_all_s"], triages = _best(
             rounds, lambda: triage_all(facts, policy, AS_OF, previous_tiers=held))
         staff = await rosters._inspectors_on_duty(db, DAY)
+        places = {r[0]: (r[1], r[2]) for r in
+                  await db.fetchall("SELECT id, latitude, longitude FROM targets")}
 
         def candidates() -> list[Any]:
-            return [candidate_from_score(t, f) for f, t in zip(facts, triages, strict=True)]
+            # With coordinates, as the service builds them, so routes are ordered too.
+            found = []
+            for f, t in zip(facts, triages, strict=True):
+                latitude, longitude = places[f.target_id]
+                found.append(candidate_from_score(t, f, latitude=latitude, longitude=longitude))
+            return found
 
         figures["candidates_s"], cands = _best(rounds, candidates)
         figures["draw_s"], result = _best(
@@ -309,6 +321,14 @@ async def measure(path: Path, rounds: int) -> dict[str, Any]:
         figures["targets"], figures["inspectors"] = len(facts), len(staff)
         figures["tiers"] = _tier_counts(triages)
         figures["peak_rss_after_draw_mb"] = _rss_mb()
+        # The same register once the backlog is cleared: with no must-do visit every
+        # slot but the uniform share goes through the weighted draw over all targets.
+        cleared = [msgspec.structs.replace(c, must_visit=None) for c in cands]
+        figures["draw_weighted_s"], _ = _best(
+            rounds, lambda: draw(DAY, SEED, cleared, staff, policy))
+        figures["score_and_weighted_draw_s"] = (
+            figures["triage_all_s"] + figures["candidates_s"] + figures["draw_weighted_s"]
+        )
         figures["score_all_s"], _ = _best(
             rounds, lambda: score_all(facts, policy, AS_OF, previous_tiers=held))
         figures["peak_rss_mb"] = _rss_mb()
@@ -343,7 +363,8 @@ def _traced_peak(facts: list[Any], held: dict[str, Any], staff: list[Any], polic
     gc.collect()
     tracemalloc.start()
     triages = triage_all(facts, policy, AS_OF, previous_tiers=held)
-    cands = [candidate_from_score(t, f) for f, t in zip(facts, triages, strict=True)]
+    cands = [candidate_from_score(t, f, latitude=33.9, longitude=113.6)
+             for f, t in zip(facts, triages, strict=True)]
     draw(DAY, SEED, cands, staff, policy)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -362,12 +383,14 @@ def _report(figures: dict[str, Any], counts: dict[str, int]) -> None:
         ("candidates_s", "candidates"),
         ("draw_s", "draw"),
         ("score_and_draw_s", "triage_all + candidates + draw"),
+        ("draw_weighted_s", "draw, no must-do visit (all weighted)"),
+        ("score_and_weighted_draw_s", "triage_all + candidates + that draw"),
         ("score_all_s", "score_all (tiers with every reason)"),
         ("generate_s", "rosters.generate, the nightly job (load, score, draw, store)"),
     ):
         print(f"{label:<40} {figures[key]:.3f} s")
-    print(f"target: triage_all + candidates + draw under 2 s: "
-          f"{'met' if figures['score_and_draw_s'] < 2 else 'NOT met'}")
+    slowest = max(figures["score_and_draw_s"], figures["score_and_weighted_draw_s"])
+    print(f"target: score and draw under 2 s in both cases: {'met' if slowest < 2 else 'NOT met'}")
     print(f"peak RSS up to score + draw (facts held) {figures['peak_rss_after_draw_mb']:.0f} MB")
     print(f"peak RSS of the measuring process      {figures['peak_rss_mb']:.0f} MB")
     print(f"peak RSS of the nightly job (own process) {figures['generate_peak_rss_mb']:.0f} MB")
