@@ -90,11 +90,14 @@ async def build_inputs(db: Database, policy: Policy, day: date, seed: str) -> Ro
     scores = await triage_facts(db, policy, as_of, facts)
     for fact, score in zip(facts, scores, strict=True):
         lat, lon = places.get(fact.target_id, (None, None))
-        must_visit, avoid = _with_overdue_action(score, overdue_actions.get(fact.target_id))
         candidate = candidate_from_score(score, fact, latitude=lat, longitude=lon)
-        candidates.append(
-            msgspec.structs.replace(candidate, must_visit=must_visit, avoid_inspectors=avoid)
-        )
+        found_by = overdue_actions.get(fact.target_id)
+        if found_by is not None:
+            must_visit, avoid = _with_overdue_action(score, found_by)
+            candidate = msgspec.structs.replace(
+                candidate, must_visit=must_visit, avoid_inspectors=avoid
+            )
+        candidates.append(candidate)
     inspectors = await _inspectors_on_duty(db, day)
     return RosterInputs(
         day,

@@ -61,6 +61,9 @@ async def load_facts(
     params = {"day": as_of.isoformat(), "end": day_end_utc(as_of)}
     day_of = _LocalDays()
     iso_day = lru_cache(maxsize=None)(date.fromisoformat)
+    # Targets with the same attributes share one dict, read-only like the facts; scoring
+    # matches inherent-hazard rules once per dict.
+    shared_attributes = lru_cache(maxsize=None)(json.loads)
     only = " AND target_id = :target" if target_id else ""
     if target_id:
         params["target"] = target_id
@@ -119,7 +122,7 @@ async def load_facts(
                     enterprise_uscc=uscc,
                     district=intern(district),
                     hazard=intern(hazard),
-                    attributes={} if attributes == "{}" else json.loads(attributes),
+                    attributes=shared_attributes(attributes),
                     whitelisted=since is not None,
                     whitelisted_since=since,
                     violations=_oldest_first(violations.get(target), _violation_key),

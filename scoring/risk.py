@@ -291,6 +291,9 @@ class _Day:
             for lift in policy.lifts
             for cut in (_cut(as_of, lift.window_days),)
         )
+        self.lifts_in_window = all(in_window for _, _, in_window in self.lifts)
+        self.by_attributes: dict[tuple[str, str, int], _Inherent] = {}
+        self.tiers_of_counts: dict[tuple[Any, ...], str] = {}
         self.bands = [(t.min_points, t.code) for t in reversed(policy.tiers[1:])
                       if t.min_points is not None]
         self.banded: dict[float, str] = {}
@@ -346,6 +349,22 @@ class _Day:
         )
 
     def inherent(self, facts: TargetFacts) -> _Inherent:
+        """The inherent rules a target matches, looked up once per distinct attributes.
+
+        Callers that share one attributes dict among targets with the same
+        attributes (as `load_facts` does) get it by the dict's identity, which
+        holds for the life of this object: the facts it scores are all alive.
+        """
+        attributes = facts.attributes
+        if not attributes:
+            return self.matched(facts)
+        key = (facts.kind, facts.hazard, id(attributes))
+        found = self.by_attributes.get(key)
+        if found is None:
+            found = self.by_attributes[key] = self.matched(facts)
+        return found
+
+    def matched(self, facts: TargetFacts) -> _Inherent:
         compiled = self.compiled
         attributes, kind = facts.attributes, facts.kind
         if attributes:
@@ -672,6 +691,26 @@ class _Day:
         active = facts.whitelisted and not self.suspends(facts, substantiated)
         if not (seen or substantiated):
             return None, pending, active
+        if not self.lifts_in_window:
+            return self.counted_tier(counts, complaints, facts, substantiated), pending, active
+        # The tier is then a function of the in-window counts alone, and few of those
+        # combinations occur across a register.
+        key = (complaints, *counts.items())
+        tier = self.tiers_of_counts.get(key)
+        if tier is None:
+            tier = self.counted_tier(counts, complaints, facts, substantiated)
+            self.tiers_of_counts[key] = tier
+        return tier, pending, active
+
+    def counted_tier(
+        self,
+        counts: dict[str, int],
+        complaints: int,
+        facts: TargetFacts,
+        substantiated: list[date],
+    ) -> str:
+        """Steps 1 to 3 from counts: in-window violations by severity and substantiated
+        complaints; the records themselves serve lifts with windows of their own."""
         if counts or complaints:
             # The same sums, in the same order, as the factors of `assess`.
             totals = [self.points_of(s, counts[s]) for s in SEVERITY_LABELS if s in counts]
@@ -680,13 +719,11 @@ class _Day:
             tier = self.band(totals[0] if len(totals) == 1 else round(sum(totals), 6))
         else:
             tier = self.zero_band
+        as_of = self.as_of
         for lift, cut, in_window in self.lifts:
             if lift.records == "violations":
                 if in_window:
-                    hits = 0
-                    if counts:
-                        for severity in lift.severities:
-                            hits += counts.get(severity, 0)
+                    hits = sum(counts.get(severity, 0) for severity in lift.severities)
                 else:
                     hits = sum(1 for v in facts.violations
                                if v.severity in lift.severities and cut < v.found_on <= as_of)
@@ -696,7 +733,7 @@ class _Day:
                 hits = sum(1 for day in substantiated if day > cut)
             if hits >= lift.count:
                 tier = _higher(tier, lift.tier)
-        return tier, pending, active
+        return tier
 
     def suspends(self, facts: TargetFacts, substantiated: list[date]) -> bool:
         """Whether records dated on or before as_of suspend the target's whitelist entry."""
