@@ -103,7 +103,7 @@ import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from itertools import accumulate, compress, filterfalse
-from operator import attrgetter, ge, itemgetter
+from operator import attrgetter, ge, gt
 from typing import NamedTuple, TypeVar
 
 import msgspec
@@ -307,7 +307,8 @@ def inclusion_probabilities(weights: Sequence[float], n: int) -> list[float]:
         bar = total * (1 - _CAP_TOLERANCE)
         # left × w grows with w, so the largest weight tells whether any unit is certain.
         if left * max(values) < bar:
-            shares = [left * w / total for w in values]
+            # left × w / total for every w, in C (an int times a float is its float times it).
+            shares = list(map(total.__rtruediv__, map(float(left).__mul__, values)))
             if len(active) == size:
                 return shares
             for i, share in zip(active, shares, strict=True):
@@ -443,7 +444,7 @@ def _key_of(items: list[_Item]) -> Callable[[_Item], str]:
 
 
 _TARGET_ID = attrgetter("target_id")
-_SECOND = itemgetter(1)
+_DISTRICT = attrgetter("district")
 _WEIGHT = attrgetter("weight")
 _MUST_VISIT = attrgetter("must_visit")
 _TIER = attrgetter("tier")
@@ -532,7 +533,11 @@ def _systematic_pps(
     start: float,
     boost: _Boost | None = None,
 ) -> list[tuple[int, float]]:
-    """Step 5 over the indexes `rest`: the indexes drawn, each with its probability."""
+    """Step 5 over the indexes `rest`: the indexes drawn, each with its probability.
+
+    It runs over nearly the whole register, so per-unit work is done by C-level
+    passes (map, compress, accumulate) over parallel lists of indexes and numbers.
+    """
     if n <= 0:
         return []
     weights = list(map(_WEIGHT, map(pool.__getitem__, rest)))
@@ -540,39 +545,43 @@ def _systematic_pps(
         weights = [w * boost.factor if boost.applies(pool[k]) else w
                    for k, w in zip(rest, weights, strict=True)]
     probabilities = inclusion_probabilities(weights, n)
-    drawn = [(k, 1.0) for k, p in zip(rest, probabilities, strict=True) if p >= 1.0]
-
-    others = _stratified(
-        [(k, p) for k, p in zip(rest, probabilities, strict=True) if 0.0 < p < 1.0],
-        pool, numbers)
-    if not others:
+    indexes = rest
+    drawn: list[tuple[int, float]] = []
+    if not (max(probabilities) < 1.0 and min(probabilities) > 0.0):
+        drawn = [(k, 1.0) for k, p in zip(rest, probabilities, strict=True) if p >= 1.0]
+        kept = [0.0 < p < 1.0 for p in probabilities]
+        indexes = list(compress(rest, kept))
+        probabilities = list(compress(probabilities, kept))
+    if not indexes:
         return drawn
-    # C_k in one C-level pass, with the same additions, left to right, as a loop.
-    cumulated = list(accumulate(map(_SECOND, others)))
+
+    order = _stratified(indexes, pool, numbers)
+    indexes = list(map(indexes.__getitem__, order))
+    probabilities = list(map(probabilities.__getitem__, order))
+    # C_k with the same additions, left to right, as a loop would make.
+    cumulated = list(accumulate(probabilities))
     # The exact total keeps float drift from changing the sample size.
     cumulated[-1] = float(n - len(drawn))
     # Unit k is taken when ceil(C_k - a) > ceil(C_{k-1} - a), with C_{-1} = 0.
-    marks = [math.ceil(c - start) for c in cumulated]
-    drawn += [unit for unit, low, high in zip(others, [0, *marks], marks, strict=False)
-              if high > low]
+    marks = list(map(math.ceil, map(start.__rsub__, cumulated)))
+    taken = compress(range(len(marks)), map(gt, marks, [0, *marks]))
+    drawn += [(indexes[j], probabilities[j]) for j in taken]
     return drawn
 
 
-def _stratified(
-    units: list[tuple[int, float]], pool: list[Candidate], numbers: list[float]
-) -> list[tuple[int, float]]:
-    """(index, probability) pairs ordered by (district, target number, id).
+def _stratified(indexes: list[int], pool: list[Candidate], numbers: list[float]) -> list[int]:
+    """Positions in `indexes` ordered by (district, target number, id).
 
     The indexes are in id order, so two stable sorts, by number then by district,
     give that order without building a key tuple per candidate.
     """
-    keys = [numbers[k] for k, _ in units]
-    districts = [pool[k].district for k, _ in units]
+    keys = list(map(numbers.__getitem__, indexes))
+    districts = list(map(_DISTRICT, map(pool.__getitem__, indexes)))
     # Districts as their rank in sorted order: the second sort then compares integers.
     ranks = {district: i for i, district in enumerate(sorted(set(districts)))}
-    order = sorted(range(len(units)), key=keys.__getitem__)
-    order.sort(key=[ranks[d] for d in districts].__getitem__)
-    return list(map(units.__getitem__, order))
+    order = sorted(range(len(indexes)), key=keys.__getitem__)
+    order.sort(key=list(map(ranks.__getitem__, districts)).__getitem__)
+    return order
 
 
 def form_pairs(
