@@ -268,6 +268,7 @@ def candidate_from_score(
         if len(pair) != 2 or pair[0] >= pair[1]:
             # Two distinct ids already in order (as the service stores them) are kept.
             pair = tuple(sorted(set(pair)))
+    grade = facts.attributes.get("performance_grade") if facts.attributes else None
     # Positional, in field order: it runs once per target.
     return Candidate(
         score.target_id,
@@ -282,13 +283,8 @@ def candidate_from_score(
         longitude,
         score.due_on,
         pair if len(pair) == 2 else (),
-        _grade(facts) if facts.attributes else None,
+        grade if isinstance(grade, str) and grade else None,
     )
-
-
-def _grade(facts: TargetFacts) -> str | None:
-    grade = facts.attributes.get("performance_grade")
-    return grade if isinstance(grade, str) and grade else None
 
 
 def inclusion_probabilities(weights: Sequence[float], n: int) -> list[float]:
