@@ -224,7 +224,7 @@ def _units(seed: str, day: date, keys: Iterable[str]) -> list[float]:
 
 def canonical_json(items: Iterable[Candidate | InspectorOnDuty]) -> bytes:
     """The canonical JSON array of the items, sorted by id (see module doc)."""
-    return _encode(sorted(items, key=_key))
+    return _encode(sorted(items, key=_key))  # type: ignore[arg-type]  # one kind per list
 
 
 def _encode(items: list[Candidate] | list[InspectorOnDuty]) -> bytes:
@@ -618,12 +618,12 @@ def _assign(
     slots = [policy.roster.visits_per_pair_per_day] * len(pairs)
     everywhere = list(range(len(pairs)))
     local: dict[str, list[int]] = {}
-    for index, pair in enumerate(info):
+    for number, pair in enumerate(info):
         for district in sorted(pair.districts):
-            local.setdefault(district, []).append(index)
+            local.setdefault(district, []).append(number)
 
     by_pair: dict[int, list[_Pick]] = {}
-    unpaired = []
+    unpaired: list[str] = []
     for pick in picks:
         c = pick.candidate
         options = (*local.get(c.district, ()), *everywhere)

@@ -18,9 +18,11 @@ import tomllib
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import msgspec
+
+_T = TypeVar("_T")
 
 TIER_CODES: tuple[str, ...] = ("W", "L", "M", "E", "H", "X")
 SEVERITIES: tuple[str, ...] = ("critical", "serious", "minor", "administrative")
@@ -358,7 +360,7 @@ class _Table:
         self.data, self.prefix, self.file, self.sources = data, prefix, file, sources
         self.used: set[str] = set()
 
-    def fail(self, key: str, expected: str, got: Any) -> None:
+    def fail(self, key: str, expected: str, got: Any) -> NoReturn:
         raise PolicyError(
             f"策略文件 {self.file} 中的键 {self.prefix}{key}：应为{expected}，实际为 {got!r}"
         )
@@ -419,10 +421,10 @@ class _Table:
 
         if sourced:
             return self.sourced(key, check, expected=f"{'、'.join(allowed)} 之一")
-        value = self.raw(key)
-        if check(value) is None:
-            self.fail(key, f"{'、'.join(allowed)} 之一", value)
-        return value
+        found = check(self.raw(key))
+        if found is None:
+            self.fail(key, f"{'、'.join(allowed)} 之一", self.raw(key))
+        return found
 
     def number(self, key: str, *, minimum: float, exclusive: bool = False) -> float:
         def check(value: Any) -> float | None:
@@ -443,8 +445,8 @@ class _Table:
 
         return self.sourced(key, check, expected=f"不小于 {minimum} 的整数")
 
-    def sourced(self, key: str, check: Callable[[Any], Any], *,
-                expected: str = "符合要求的值") -> Any:
+    def sourced(self, key: str, check: Callable[[Any], _T | None], *,
+                expected: str = "符合要求的值") -> _T:
         """Read `{ value = ..., source = "..." }` and keep the source note."""
         entry = self.raw(key)
         if not isinstance(entry, dict) or set(entry) != {"value", "source"}:

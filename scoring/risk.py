@@ -962,7 +962,7 @@ def _matches(compiled: _Rule, facts: TargetFacts) -> bool:
     if rule.op == "in":
         return value in rule.value  # type: ignore[operator]
     if rule.op == "eq":
-        return value == rule.value
+        return bool(value == rule.value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
     return value > rule.value if rule.op == "gt" else value >= rule.value  # type: ignore[operator]
