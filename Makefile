@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SECRET_FILE := .xuncha-secret
 FONT_PKG := fonts-wqy-microhei
 
-.PHONY: run test lint fonts chromium bench screenshots clean
+.PHONY: run test fonts chromium bench screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,7 @@ run: $(STAMP) $(SECRET_FILE) fonts
 
 test: $(STAMP) fonts chromium
 	$(VENV)/bin/ruff check inspection scoring checklists tests bench
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 bench: $(STAMP) fonts
@@ -46,4 +47,4 @@ screenshots: $(STAMP) fonts chromium
 	$(PY) docs/screenshots/take.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .mypy_cache

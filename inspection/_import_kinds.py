@@ -609,10 +609,14 @@ def _check_section(section: dict[str, Any], spec: KindSpec, name: str) -> MapRul
                 raise ValidationError(
                     f"{where}.patterns.{ours}：正则表达式“{pattern}”有误：{exc}") from None
     _check_scalars(section, where)
-    plain = {k: _str_table(section, k, where) for k in ("columns", "constants", "prefix",
-                                                          "fallback") if k in section}
-    rules = MapRules(
-        **{k: v for k, v in section.items() if k not in (*nested, *plain)}, **plain, **nested)
+    plain: dict[str, dict[str, str]] = {
+        k: _str_table(section, k, where)
+        for k in ("columns", "constants", "prefix", "fallback") if k in section
+    }
+    fields: dict[str, Any] = {k: v for k, v in section.items() if k not in (*nested, *plain)}
+    fields.update(plain)
+    fields.update(nested)
+    rules = MapRules(**fields)
     _check_options(rules, spec, where)
     return rules
 

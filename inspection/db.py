@@ -119,7 +119,7 @@ class Database:
         in memory twice, once as rows and once as records."""
         cursor = await self.reader.execute(sql, params)
         try:
-            while rows := await cursor.fetchmany(size):
+            while rows := list(await cursor.fetchmany(size)):
                 yield rows
         finally:
             await cursor.close()

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from inspection import rosters
@@ -62,9 +63,9 @@ def _write(sheet: Worksheet, header: Sequence[str], rows: Iterable[Sequence[Any]
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"
     sheet.freeze_panes = "A2"
-    for column, title in zip(sheet.columns, header, strict=False):
+    for number, (column, title) in enumerate(zip(sheet.columns, header, strict=False), 1):
         widest = max((len(str(c.value or "")) for c in column), default=len(title))
-        sheet.column_dimensions[column[0].column_letter].width = min(max(widest, 6) * 1.6, 48)
+        sheet.column_dimensions[get_column_letter(number)].width = min(max(widest, 6) * 1.6, 48)
 
 
 def _save(book: Workbook) -> bytes:

@@ -386,8 +386,10 @@ async def _check_references(tx: Transaction, spec: KindSpec, checked: Checked,
                             name: str) -> list[Parsed]:
     """Reject rows naming an enterprise or target that is not registered."""
     bad_rows: set[int] = set()
-    for field in (f for f in checked.fields if f.column.ref):
+    for field in checked.fields:
         column, table = field.column, field.column.ref
+        if not table:
+            continue
         wanted = {v for r in checked.rows for v in _as_list(r.record[column.name])}
         known = await _known_keys(tx, "uscc" if table == "enterprises" else "id", table, wanted)
         for parsed in checked.rows:

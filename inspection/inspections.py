@@ -356,7 +356,7 @@ async def may_see(db: Database, row: Any, user: User | None) -> bool:
     if user.role in ("admin", "leader"):
         return True
     if user.role == "enterprise":
-        return row["enterprise_uscc"] == user.enterprise_uscc
+        return bool(row["enterprise_uscc"] == user.enterprise_uscc)
     if user.role == "inspector":
         return user.inspector_id in (row["inspector_a"], row["inspector_b"])
     return False

@@ -26,7 +26,7 @@ from typing import Any
 
 import msgspec
 import pillow_heif
-import simplejpeg
+import simplejpeg  # type: ignore[import-untyped]
 from PIL import Image, ImageCms, ImageDraw, ImageFont
 
 from inspection import audit
@@ -442,7 +442,10 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     """Convert through the embedded profile; without one the pixels are taken as sRGB."""
     if icc:
         try:
-            return ImageCms.applyTransform(image, _srgb_transform(icc, image.mode))
+            converted = ImageCms.applyTransform(image, _srgb_transform(icc, image.mode))
+            # None only for an in-place transform, which this is not.
+            if converted is not None:
+                return converted
         except (ImageCms.PyCMSError, OSError, ValueError) as error:
             logger.warning("embedded ICC profile ignored: %s", error)
     return image if image.mode == "RGB" else image.convert("RGB")
