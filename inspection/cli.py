@@ -211,7 +211,8 @@ async def cmd_roster(args: argparse.Namespace) -> int:
         differences = await rosters.verify(db, args.date)
     if differences:
         for d in differences:
-            _out(f"不一致：{d.what}\n  存储：{d.stored}\n  重算：{d.redrawn}")
+            _out(f"不一致：{d.label or d.what}（{d.what}）\n"
+                 f"  存储：{d.stored}\n  重算：{d.redrawn}")
         return 1
     _out(f"{args.date} 检查计划复核一致：由存储的种子和输入重新抽取，结果完全相同。")
     return 0

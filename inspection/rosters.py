@@ -8,6 +8,7 @@ row can do the same.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -54,9 +55,14 @@ class RosterInputs(msgspec.Struct, frozen=True):
 
 
 class Difference(msgspec.Struct, frozen=True):
+    """One way a stored roster differs from what its inputs give on a re-draw."""
+
+    # A stable key for scripts ("candidates_digest", "assignment 3", ...).
     what: str
     stored: str
     redrawn: str
+    # The same in Chinese, for people.
+    label: str = ""
 
 
 async def _inspectors_on_duty(db: Database, day: date) -> list[InspectorOnDuty]:
@@ -175,6 +181,9 @@ async def generate(
     seed = await _seed_for(db, day, seed)
     inputs = await build_inputs(db, policy, day, seed)
     result = run_draw(inputs)
+    # Sorted keys and no spaces, as `canonical` writes them, encoded in C: a city's
+    # candidate list is tens of megabytes. Its digest goes into the audit log.
+    stored_inputs = _SORTED_JSON.encode(inputs).decode()
 
     async with db.transaction() as tx:
         await duty.reveal_seed(tx, day)
@@ -185,7 +194,7 @@ async def generate(
                 " WHERE id = ?",
                 (utcnow(), actor, redraw_reason, existing),
             )
-        roster_id = await _store(tx, inputs, result, actor)
+        roster_id = await _store(tx, inputs, stored_inputs, result, actor)
         await audit.record(
             tx,
             actor,
@@ -197,6 +206,7 @@ async def generate(
                 "seed": seed,
                 "assignments": len(result.assignments),
                 "candidates_digest": result.candidates_digest,
+                "inputs_sha256": hashlib.sha256(stored_inputs.encode()).hexdigest(),
                 "replaces": existing,
                 "reason": redraw_reason,
             },
@@ -240,7 +250,9 @@ async def _seed_for(db: Database, day: date, given: str | None) -> str:
     return committed
 
 
-async def _store(tx: Transaction, inputs: RosterInputs, result: DrawResult, actor: str) -> int:
+async def _store(
+    tx: Transaction, inputs: RosterInputs, stored_inputs: str, result: DrawResult, actor: str
+) -> int:
     cursor = await tx.execute(
         "INSERT INTO rosters (day, seed, policy_version, algorithm, as_of, capacity,"
         " candidates_digest, inspectors_digest, inputs, drawn, created_at, created_by)"
@@ -254,9 +266,7 @@ async def _store(tx: Transaction, inputs: RosterInputs, result: DrawResult, acto
             result.capacity,
             result.candidates_digest,
             result.inspectors_digest,
-            # Sorted keys and no spaces, as `canonical` writes them, encoded in C:
-            # a city's candidate list is tens of megabytes.
-            _SORTED_JSON.encode(inputs).decode(),
+            stored_inputs,
             _SORTED_JSON.encode(result.assignments).decode(),
             utcnow(),
             actor,
@@ -314,27 +324,52 @@ async def show(db: Database, day: date) -> dict[str, Any]:
 
 
 async def verify(db: Database, day: date) -> list[Difference]:
-    """Re-run the stored draw; an empty list means it re-draws identically."""
+    """Re-run the stored draw and check what it was drawn from; empty means all agree.
+
+    Besides the re-draw: the seed against the day's published commitment, the
+    stored inputs against the digest the audit log recorded when the roster was
+    drawn (so a change to the stored policy, alert or dates shows even when it
+    would not change the draw), and the roster's own columns against its inputs.
+    """
     row = await db.fetchone(
-        "SELECT id, seed, day, candidates_digest, inspectors_digest, inputs, drawn"
-        " FROM rosters WHERE day = ? AND superseded_at IS NULL",
+        "SELECT id, seed, day, as_of, policy_version, algorithm, capacity, candidates_digest,"
+        " inspectors_digest, inputs, drawn FROM rosters WHERE day = ? AND superseded_at IS NULL",
         (day.isoformat(),),
     )
     if row is None:
         raise NotFoundError(f"{day} 尚无检查计划")
     inputs = msgspec.json.decode(row["inputs"], type=RosterInputs)
     result = run_draw(inputs)
-    differences = []
+    committed = await db.fetchval(
+        "SELECT seed_sha256 FROM seed_commitments WHERE day = ?", (day.isoformat(),)
+    )
+    recorded = await _recorded_inputs_digest(db, row["id"])
     checks = [
-        ("seed", row["seed"], inputs.seed),
-        ("day", row["day"], inputs.day.isoformat()),
-        ("candidates_digest", row["candidates_digest"], digest(inputs.candidates)),
-        ("inspectors_digest", row["inspectors_digest"], digest(inputs.inspectors)),
-        ("candidates_digest (redraw)", row["candidates_digest"], result.candidates_digest),
+        ("seed", "随机种子", row["seed"], inputs.seed),
+        ("seed_commitment", "随机种子的事先承诺（SHA-256）", committed or "（无）",
+         duty.seed_digest(inputs.seed)),
+        ("day", "日期", row["day"], inputs.day.isoformat()),
+        ("as_of", "评定所依据的日期", row["as_of"], inputs.as_of.isoformat()),
+        ("as_of (day before)", "评定日期应为计划日前一天", inputs.as_of.isoformat(),
+         (day - timedelta(days=1)).isoformat()),
+        ("policy_version", "策略版本", row["policy_version"], inputs.policy.version),
+        ("algorithm", "抽取算法", row["algorithm"], result.algorithm),
+        ("capacity", "抽查容量", str(row["capacity"]), str(result.capacity)),
+        ("candidates_digest", "候选对象清单摘要", row["candidates_digest"],
+         digest(inputs.candidates)),
+        ("inspectors_digest", "检查人员清单摘要", row["inspectors_digest"],
+         digest(inputs.inspectors)),
+        ("candidates_digest (redraw)", "重新抽取得到的候选对象清单摘要",
+         row["candidates_digest"], result.candidates_digest),
     ]
-    for what, stored, redrawn in checks:
-        if stored != redrawn:
-            differences.append(Difference(what, stored, redrawn))
+    if recorded is not None:
+        checks.append(("inputs_digest", "抽取输入摘要（审计日志所记）", recorded,
+                       hashlib.sha256(row["inputs"].encode()).hexdigest()))
+    differences = [
+        Difference(what, stored, redrawn, label)
+        for what, label, stored, redrawn in checks
+        if stored != redrawn
+    ]
     stored_drawn = json.loads(row["drawn"])
     redrawn = msgspec.to_builtins(result.assignments)
     differences += _compare_assignments(stored_drawn, redrawn)
@@ -342,13 +377,27 @@ async def verify(db: Database, day: date) -> list[Difference]:
     return differences
 
 
+async def _recorded_inputs_digest(db: Database, roster_id: int) -> str | None:
+    """The inputs digest the audit entry of the draw recorded; None for older rosters."""
+    detail = await db.fetchval(
+        "SELECT detail FROM audit_log WHERE entity = 'roster' AND entity_id = ?"
+        " AND action IN ('roster.generate', 'roster.redraw') ORDER BY id LIMIT 1",
+        (str(roster_id),),
+    )
+    if detail is None:
+        return None
+    found = json.loads(detail).get("inputs_sha256")
+    return found if isinstance(found, str) else None
+
+
 def _compare_assignments(
     stored: list[dict[str, Any]], redrawn: list[dict[str, Any]]
 ) -> list[Difference]:
     if len(stored) != len(redrawn):
-        return [Difference("assignment count", str(len(stored)), str(len(redrawn)))]
+        return [Difference("assignment count", str(len(stored)), str(len(redrawn)), "任务条数")]
     pairs = [(canonical(a), canonical(b)) for a, b in zip(stored, redrawn, strict=True)]
-    return [Difference(f"assignment {n}", a, b) for n, (a, b) in enumerate(pairs, 1) if a != b]
+    return [Difference(f"assignment {n}", a, b, f"第 {n} 项任务")
+            for n, (a, b) in enumerate(pairs, 1) if a != b]
 
 
 async def _compare_rows(
@@ -386,12 +435,17 @@ async def _compare_rows(
                     f"stored assignment {row['position']}",
                     canonical(actual),
                     canonical(expected or {}),
+                    f"数据库中的第 {row['position']} 项任务",
                 )
             )
     if len(by_position) != len(
         await db.fetchall("SELECT 1 FROM assignments WHERE roster_id = ?", (roster_id,))
     ):
-        differences.append(Difference("stored assignment count", "", str(len(by_position))))
+        stored_rows = await db.fetchval(
+            "SELECT COUNT(*) FROM assignments WHERE roster_id = ?", (roster_id,)
+        )
+        differences.append(Difference("stored assignment count", str(stored_rows),
+                                      str(len(by_position)), "数据库中的任务条数"))
     return differences
 
 

@@ -77,6 +77,36 @@ def test_roster_generate_show_verify(db: Path, capsys: pytest.CaptureFixture[str
     assert code == 1 and "不一致" in out
 
 
+@pytest.mark.parametrize(
+    ("sql", "what"),
+    [
+        # The stored policy, alert and dates change nothing in this draw, but they are
+        # inputs: the digest recorded in the audit log catches them.
+        ("UPDATE rosters SET inputs = replace(inputs, '\"version\":\"xuncha-default-2025.2\"',"
+         " '\"version\":\"evil\"')", "inputs_digest"),
+        ("UPDATE rosters SET inputs = replace(inputs, '\"red\":8.0', '\"red\":1.0')",
+         "inputs_digest"),
+        ("UPDATE rosters SET inputs = replace(inputs, '\"as_of\":\"2026-12-03\"',"
+         " '\"as_of\":\"2026-12-02\"')", "as_of"),
+        ("UPDATE rosters SET policy_version = 'evil'", "policy_version"),
+        ("UPDATE rosters SET algorithm = 'other'", "algorithm"),
+        ("UPDATE rosters SET capacity = capacity + 1", "capacity"),
+        ("UPDATE rosters SET as_of = '2026-12-01'", "as_of"),
+        ("UPDATE seed_commitments SET seed_sha256 = 'ab' WHERE day = '2026-12-04'",
+         "seed_commitment"),
+    ],
+)
+def test_verify_checks_more_than_the_redraw(
+    db: Path, capsys: pytest.CaptureFixture[str], sql: str, what: str
+) -> None:
+    assert run(capsys, "roster", "generate", "--date", "2026-12-04", "--db", str(db))[0] == 0
+    assert run(capsys, "roster", "verify", "--date", "2026-12-04", "--db", str(db))[0] == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute(sql).rowcount == 1
+    code, out = run(capsys, "roster", "verify", "--date", "2026-12-04", "--db", str(db))
+    assert code == 1 and f"（{what}）" in out, out
+
+
 def test_audit_verify_names_the_first_broken_entry(db: Path, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run(capsys, "audit", "verify", "--db", str(db))
