@@ -173,8 +173,11 @@ async def generate(
 ) -> int:
     """Draw and store the roster for a local day; a redraw needs a reason and keeps the old one."""
     existing = await current_roster_id(db, day)
+    redraw_reason = redraw_reason.strip() if redraw_reason else None
     if existing is not None and not redraw_reason:
-        raise ConflictError(f"{day} 的检查计划已存在（编号 {existing}）；重新抽取须说明理由")
+        raise ConflictError(
+            f"{day} 的检查计划已存在（编号 {existing}）；重新抽取须说明理由（不能只有空格）"
+        )
     holiday = await duty.holiday_name(db, day)
     if holiday:
         raise ValidationError(f"{day} 是{holiday}，不安排例行检查")

@@ -75,7 +75,10 @@ async def test_roster_is_drawn_once_verified_and_redrawn_only_with_a_reason(
     verified = await city.get(f"/api/v1/rosters/{DAY}/verify", headers=leader)
     assert verified.json() == {"identical": True, "differences": []}
 
-    redrawn = await city.post(f"/api/v1/rosters/{DAY}", json={"redraw_reason": "检查员病假"},
+    blank = await city.post(f"/api/v1/rosters/{DAY}", json={"redraw_reason": "   "},
+                            headers=leader)
+    assert blank.status_code == 409 and "不能只有空格" in blank.json()["detail"]
+    redrawn = await city.post(f"/api/v1/rosters/{DAY}", json={"redraw_reason": " 检查员病假 "},
                               headers=leader)
     assert redrawn.status_code == 201
     kept = await app.state.db.fetchall("SELECT id, superseded_by, supersede_reason FROM rosters")
