@@ -25,7 +25,7 @@ from pathlib import Path
 
 import msgspec
 
-from inspection.clock import day_end_utc, local_date
+from inspection.clock import day_argument, day_end_utc, local_date
 from inspection.db import Database
 from inspection.errors import ValidationError
 from inspection.scores import load_facts
@@ -96,11 +96,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
     p.set_defaults(handler=handle)
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD，收到“{text}”") from None
+_day = day_argument
 
 
 async def handle(args: argparse.Namespace) -> int:
@@ -108,6 +104,9 @@ async def handle(args: argparse.Namespace) -> int:
     options = Options(db=args.db, start=args.start, end=args.end, runs=args.runs,
                       seed=args.seed, csv=args.csv, fairness=args.fairness,
                       inspectors=args.inspectors)
+    if options.csv is not None:
+        # Checked before the runs, which can take minutes, rather than after them.
+        _check_csv_path(options.csv)
     report = await run(options, policy=_policy())
     _out(format_backtest(report.backtest))
     if report.fairness:
@@ -260,8 +259,22 @@ def format_fairness(rows: Sequence[GroupRow]) -> str:
     return "\n".join(lines)
 
 
+def _check_csv_path(path: Path) -> None:
+    if path.is_dir():
+        raise ValidationError(f"--csv 应为文件路径，收到的 {path} 是一个目录", field="csv")
+    if not path.parent.is_dir():
+        raise ValidationError(f"--csv 的目录 {path.parent} 不存在", field="csv")
+
+
 def write_csv(backtest: Backtest, path: Path) -> None:
     """One row per ordering with the columns of CSV_COLUMNS."""
+    try:
+        _write_csv(backtest, path)
+    except OSError as exc:
+        raise ValidationError(f"无法写入 {path}：{exc.strerror or exc}", field="csv") from None
+
+
+def _write_csv(backtest: Backtest, path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(CSV_COLUMNS)

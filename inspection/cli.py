@@ -11,12 +11,12 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from inspection.clock import day_argument
 from inspection.db import Database
 
 logger = logging.getLogger(__name__)
@@ -35,11 +35,7 @@ CLI_ACTOR = f"cli:{_whoami()}"
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD，收到“{text}”") from None
+_day = day_argument
 
 
 def _policy(args: argparse.Namespace | None) -> Any:

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL = ZoneInfo("Asia/Shanghai")
+# Days the service accepts from people: wide enough for imported history, and far
+# from the ends of `date`, where a day's end or a window's start cannot be computed.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
+def day_argument(text: str) -> date:
+    """A command-line day: YYYY-MM-DD between FIRST_DAY and LAST_DAY (an argparse type)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD，收到“{text}”") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(f"日期应在 {FIRST_DAY} 至 {LAST_DAY} 之间，收到 {day}")
+    return day
 
 
 def now_utc() -> datetime:

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 
-from inspection.clock import local_today
+from inspection.clock import FIRST_DAY, LAST_DAY, local_today
 from inspection.db import Database
 from inspection.errors import ValidationError
 from inspection.users import User
@@ -25,8 +25,6 @@ def user_of(request: Request[Any, Any, Any]) -> User:
     return user
 
 
-FIRST_DAY = date(2000, 1, 1)
-LAST_DAY = date(2099, 12, 31)
 
 
 def parse_day(value: str | None, field: str = "date") -> date:

@@ -165,3 +165,25 @@ def test_user_add_refuses_bad_names_and_stray_links(
     monkeypatch.setattr(sys, "stdin", io.StringIO("long-enough-pass\n"))
     code, out = run(capsys, "user", "add", *args, "--db", str(db))
     assert code == 2 and message in out
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1999-12-31", "2100-01-01"])
+def test_days_far_from_now_are_refused(db: Path, capsys: pytest.CaptureFixture[str],
+                                       day: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["score", "--as-of", day, "--db", str(db)])
+    assert exited.value.code == 2
+    assert f"日期应在 2000-01-01 至 2099-12-31 之间，收到 {day}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("where", "message"), [
+    ("dir", "是一个目录"),
+    ("missing/x.csv", "不存在"),
+])
+def test_backtest_csv_path_is_checked_first(db: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str],
+                                            where: str, message: str) -> None:
+    (tmp_path / "dir").mkdir()
+    code, out = run(capsys, "backtest", "--from", "2026-11-01", "--to", "2026-11-30",
+                    "--csv", str(tmp_path / where), "--db", str(db))
+    assert code == 2 and message in out, out
