@@ -226,6 +226,12 @@ def _roster_table(shown: dict[str, Any]) -> str:
             f"p={a['probability']:.4f} {a['inspector_a']}+{a['inspector_b']} "
             f"{a['target_name']}"
         )
+    if shown["unpaired"]:
+        lines.append("抽中但没有可派的检查组（回避、同组连查或名额已满），须人工安排：")
+        lines += [f"     {u['target_id']:<16} {u['district']} {u['target_name']}"
+                  for u in shown["unpaired"]]
+    if shown["backlog"]:
+        lines.append(f"超出当日容量、顺延的必查对象：{shown['backlog']} 个")
     return "\n".join(lines)
 
 

@@ -258,8 +258,8 @@ async def _store(
 ) -> int:
     cursor = await tx.execute(
         "INSERT INTO rosters (day, seed, policy_version, algorithm, as_of, capacity,"
-        " candidates_digest, inspectors_digest, inputs, drawn, created_at, created_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " candidates_digest, inspectors_digest, inputs, drawn, unpaired, backlog,"
+        " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             inputs.day.isoformat(),
             inputs.seed,
@@ -271,6 +271,8 @@ async def _store(
             result.inspectors_digest,
             stored_inputs,
             _SORTED_JSON.encode(result.assignments).decode(),
+            canonical(list(result.unpaired)),
+            len(result.unassigned) - len(result.unpaired),
             utcnow(),
             actor,
         ),
@@ -318,12 +320,20 @@ async def show(db: Database, day: date) -> dict[str, Any]:
         raise NotFoundError(f"{day} 尚无检查计划")
     row = await db.fetchone(
         "SELECT id, day, seed, policy_version, algorithm, as_of, capacity, candidates_digest,"
-        " inspectors_digest, created_at, created_by FROM rosters WHERE id = ?",
+        " inspectors_digest, created_at, created_by, unpaired, backlog"
+        " FROM rosters WHERE id = ?",
         (roster_id,),
     )
     assert row is not None
     assignments = [dict(r) for r in await db.fetchall(ROSTER_SQL, (roster_id,))]
-    return {**dict(row), "assignments": assignments}
+    # Drawn targets that no pair could take: a leader assigns them by hand or not at all.
+    unpaired = [dict(r) for r in await db.fetchall(
+        "SELECT id AS target_id, name AS target_name, district FROM targets"
+        " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+        (row["unpaired"] or "[]",),
+    )]
+    return {**dict(row), "backlog": row["backlog"] or 0, "unpaired": unpaired,
+            "assignments": assignments}
 
 
 async def verify(db: Database, day: date) -> list[Difference]:
@@ -336,7 +346,8 @@ async def verify(db: Database, day: date) -> list[Difference]:
     """
     row = await db.fetchone(
         "SELECT id, seed, day, as_of, policy_version, algorithm, capacity, candidates_digest,"
-        " inspectors_digest, inputs, drawn FROM rosters WHERE day = ? AND superseded_at IS NULL",
+        " inspectors_digest, inputs, drawn, unpaired, backlog"
+        " FROM rosters WHERE day = ? AND superseded_at IS NULL",
         (day.isoformat(),),
     )
     if row is None:
@@ -365,6 +376,13 @@ async def verify(db: Database, day: date) -> list[Difference]:
         ("candidates_digest (redraw)", "重新抽取得到的候选对象清单摘要",
          row["candidates_digest"], result.candidates_digest),
     ]
+    if row["unpaired"] is not None:
+        checks += [
+            ("unpaired", "抽中但无检查组可派的对象", row["unpaired"],
+             canonical(list(result.unpaired))),
+            ("backlog", "超出容量的必查对象数", str(row["backlog"]),
+             str(len(result.unassigned) - len(result.unpaired))),
+        ]
     if recorded is not None:
         checks.append(("inputs_digest", "抽取输入摘要（审计日志所记）", recorded,
                        hashlib.sha256(row["inputs"].encode()).hexdigest()))

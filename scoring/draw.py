@@ -182,6 +182,8 @@ class DrawResult(msgspec.Struct, frozen=True):
     alert: str | None = None
     # SHA-256 of the canonical JSON of the monthly workload given, if any.
     workload_digest: str | None = None
+    # Drawn targets no pair could take (the tail of `unassigned`), in selection order.
+    unpaired: tuple[str, ...] = ()
 
 
 class _Pick(NamedTuple):
@@ -367,6 +369,7 @@ def draw(
         policy_version=policy.version,
         alert=alert,
         workload_digest=None if workload is None else workload_digest(workload),
+        unpaired=tuple(unpaired),
     )
 
 

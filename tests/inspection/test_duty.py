@@ -139,3 +139,36 @@ async def test_workload_so_far_this_month_is_recorded(city: Client, app: Litesta
     inputs = await db.fetchval("SELECT inputs FROM rosters WHERE day = '2026-12-03'")
     workload = json.loads(inputs)["workload"]
     assert sum(workload.values()) == 2 * 3
+
+
+async def test_a_drawn_target_no_pair_may_visit_is_stored_and_shown(
+    city: Client, app: Litestar
+) -> None:
+    from tests.inspection.city import ACME
+
+    db = app.state.db
+    async with db.transaction() as tx:
+        inspectors = [r[0] for r in await tx.fetchall("SELECT id FROM inspectors")]
+        await tx.executemany(
+            "INSERT INTO conflicts (inspector_id, enterprise_uscc, reason) VALUES (?, ?, '亲属')",
+            [(i, ACME) for i in inspectors],
+        )
+    leader = await token(city, "leader")
+    roster = (await city.post(f"/api/v1/rosters/{DAY}", json={}, headers=leader)).json()
+    # Every inspector declared a conflict with ACME: its two restaurants are drawn
+    # (capacity exceeds the register) but no pair may take them.
+    assert [u["target_id"] for u in roster["unpaired"]] == ["R-1", "R-2"]
+    assert {a["target_id"] for a in roster["assignments"]} == {"S-1"}
+    assert roster["backlog"] == 0
+    assert (await rosters.verify(db, DAY)) == []
+    page = await city.get(f"/leader/roster?date={DAY}", headers=leader)
+    assert "2 个抽中对象没有可派的检查组" in page.text and "R-2" in page.text
+    from inspection.cli import _roster_table
+
+    table = _roster_table(await rosters.show(db, DAY))
+    assert "须人工安排" in table and "R-1" in table.split("须人工安排")[1]
+
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE rosters SET unpaired = '[]'")
+    [difference] = await rosters.verify(db, DAY)
+    assert difference.what == "unpaired" and difference.redrawn == '["R-1","R-2"]'
