@@ -365,7 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = actions.add_parser(action, parents=[common])
         p.add_argument("--date", type=_day, required=True)
         if action == "generate":
-            p.add_argument("--seed", default=None, help="hex seed (default: a fresh random one)")
+            p.add_argument("--seed", default=None,
+                           help="1-128 letters, digits, - _ . (default: the committed seed)")
             p.add_argument(
                 "--redraw-reason",
                 default=None,

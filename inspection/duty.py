@@ -177,7 +177,8 @@ async def public_rosters(db: Database, today: date, *, limit: int = 30) -> list[
     """Past days' draws for the public: seed, its commitment, digests and drawn targets."""
     rows = await db.fetchall(
         "SELECT r.id, r.day, r.seed, r.algorithm, r.policy_version, r.candidates_digest,"
-        " r.inspectors_digest, r.audit_head, c.seed_sha256, c.committed_at FROM rosters r"
+        " r.inspectors_digest, r.audit_head, c.seed_sha256, c.committed_at,"
+        " c.at_draw = 0 AS committed_in_advance FROM rosters r"
         " LEFT JOIN seed_commitments c ON c.day = r.day"
         " WHERE r.superseded_at IS NULL AND r.day < ? ORDER BY r.day DESC LIMIT ?",
         (today.isoformat(), limit),
@@ -185,6 +186,7 @@ async def public_rosters(db: Database, today: date, *, limit: int = 30) -> list[
     days = []
     for row in rows:
         day = dict(row)
+        day["committed_in_advance"] = bool(day["committed_in_advance"])
         roster_id = day.pop("id")
         visits = [dict(v) for v in await db.fetchall(PUBLIC_ROSTER_SQL, (roster_id,))]
         days.append({**day, "visits": visits})

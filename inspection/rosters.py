@@ -239,8 +239,8 @@ async def _seed_for(db: Database, day: date, given: str | None) -> str:
         if committed is None:
             seed = given or secrets.token_hex(16)
             await tx.execute(
-                "INSERT INTO seed_commitments (day, seed_sha256, seed, committed_at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO seed_commitments (day, seed_sha256, seed, committed_at, at_draw)"
+                " VALUES (?, ?, ?, ?, 1)",
                 (day.isoformat(), duty.seed_digest(seed), seed, utcnow()),
             )
             return seed

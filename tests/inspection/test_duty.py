@@ -92,6 +92,8 @@ async def test_public_sees_past_draws_and_only_hashes_of_future_seeds(
     await rosters.generate(app.state.db, load_policy(), today - timedelta(days=1), actor="t")
     past = (await city.get("/api/v1/public/rosters")).json()
     assert [d["day"] for d in past] == [(today - timedelta(days=1)).isoformat()]
+    # Nothing was committed before this first draw: the page must not pass it off as committed.
+    assert past[0]["committed_in_advance"] is False
     assert past[0]["seed"] and past[0]["candidates_digest"] and len(past[0]["visits"]) == 3
     assert "XC-00" not in str(past)
     future = (await city.get("/api/v1/public/seed-commitments")).json()
@@ -117,6 +119,17 @@ async def test_public_page_shows_past_draws(city: Client, app: Litestar) -> None
     page = await city.get("/public/rosters")
     assert page.status_code == 200
     assert "种子摘要" in page.text and "清风小厨" in page.text
+    assert page.text.count("此种子未事先承诺") == 1
+    # Today's seed was committed by yesterday's draw: in advance, so no warning for it.
+    await rosters.generate(app.state.db, load_policy(), today, actor="t")
+    await rosters.generate(app.state.db, load_policy(), today + timedelta(days=1), actor="t")
+    tomorrow = local_today() + timedelta(days=2)
+    from inspection.duty import public_rosters
+
+    days = {d["day"]: d["committed_in_advance"]
+            for d in await public_rosters(app.state.db, tomorrow)}
+    assert days == {(today - timedelta(days=1)).isoformat(): False,
+                    today.isoformat(): True, (today + timedelta(days=1)).isoformat(): True}
     assert "XC-00" not in page.text and "张伟" not in page.text
 
 
