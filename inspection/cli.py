@@ -38,6 +38,13 @@ Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 _day = day_argument
 
 
+def _target_id(text: str) -> str:
+    """A target id as typed: surrounding spaces dropped, and not empty."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("应为检查对象编号，收到空白")
+    return text.strip()
+
+
 def _policy(args: argparse.Namespace | None) -> Any:
     from inspection.settings import read_one
     from scoring.policy import load_policy
@@ -121,7 +128,7 @@ async def cmd_score(args: argparse.Namespace) -> int:
 
     as_of = args.as_of or local_today()
     async with Database(args.db) as db:
-        if args.explain:
+        if args.explain is not None:
             found = await score_target(db, _policy(args), as_of, args.explain)
             if found is None:
                 _out(f"检查对象“{args.explain}”不存在")
@@ -129,7 +136,7 @@ async def cmd_score(args: argparse.Namespace) -> int:
             scores = [found]
         else:
             scores = await score_targets(db, _policy(args), as_of)
-    if args.explain and args.format == "table":
+    if args.explain is not None and args.format == "table":
         _out(_explain(scores[0]))
     else:
         _out(_format_scores(scores, args.format))
@@ -354,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--explain",
         metavar="TARGET",
+        type=_target_id,
         default=None,
         help="every factor of one target, with its records",
     )

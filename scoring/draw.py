@@ -78,7 +78,7 @@ Selection, in this order, each step taking only targets not yet taken:
    i.e. when one of the points a, a+1, ... falls in [C_{k−1}, C_k). Each
    stored probability is π_k, conditional on steps 1 to 4 having passed.
 
-Assignment. Visits are given to pairs in selection order (steps 1, 3, 4, 5).
+Assignment. Visits are given to pairs in selection order (steps 2, 3, 4, 5).
 A pair may take a visit when it has slots left, no member declared a conflict
 with the target's enterprise, it is not excluded by the candidate's
 `avoid_inspectors` (policy `reinspection.avoid`: 'members' excludes any pair

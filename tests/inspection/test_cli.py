@@ -187,3 +187,11 @@ def test_backtest_csv_path_is_checked_first(db: Path, tmp_path: Path,
     code, out = run(capsys, "backtest", "--from", "2026-11-01", "--to", "2026-11-30",
                     "--csv", str(tmp_path / where), "--db", str(db))
     assert code == 2 and message in out, out
+
+
+def test_explain_takes_the_id_as_typed(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "score", "--explain", " R-1 ", "--db", str(db))
+    assert code == 0 and "R-1" in out
+    with pytest.raises(SystemExit) as exited:
+        main(["score", "--explain", "  ", "--db", str(db)])
+    assert exited.value.code == 2 and "应为检查对象编号，收到空白" in capsys.readouterr().err
