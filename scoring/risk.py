@@ -785,7 +785,8 @@ class _Day:
             if rank[later] < rank[tier]:
                 steps = self.policy.reviews_to_move_down
                 suffix = f"（需连续 {steps} 次评定）" if steps > 1 else ""
-                return f"{day.isoformat()} 前无新的违法行为和属实投诉可降至 {later} 级{suffix}"
+                return (f"若 {day.isoformat()} 前无新的违法行为和属实投诉，"
+                        f"自该日起可降至 {later} 级{suffix}")
         return ""
 
 
@@ -1067,4 +1068,5 @@ def _whitelist_hint(
     day = max(clean_from, default=as_of)
     if day <= as_of:
         return f"无违法行为和属实投诉{visits}，可申请纳入标杆企业名单（W 级）"
-    return f"{day.isoformat()} 前无新的违法行为和属实投诉{visits}，可申请纳入标杆企业名单（W 级）"
+    return (f"若 {day.isoformat()} 前无新的违法行为和属实投诉{visits}，"
+            "自该日起可申请纳入标杆企业名单（W 级）")

@@ -279,7 +279,7 @@ def test_lower_tier_hint_names_the_day_records_expire() -> None:
 
     assert score.tier == "E"
     assert score.lower_tier_hint == (
-        "2026-03-01 前无新的违法行为和属实投诉可降至 L 级（需连续 2 次评定）"
+        "若 2026-03-01 前无新的违法行为和属实投诉，自该日起可降至 L 级（需连续 2 次评定）"
     )
 
 
@@ -290,7 +290,7 @@ def test_lower_tier_hints_for_floor_whitelist_and_hysteresis() -> None:
     held = score_target(facts(), POLICY, AS_OF, previous_tiers=("E",))
 
     assert site.lower_tier_hint == "固有风险（建筑面积 5000 平方米以上的工地）使等级不低于 M 级"
-    assert low.lower_tier_hint.startswith("2027-05-24 前无新的违法行为和属实投诉")
+    assert low.lower_tier_hint.startswith("若 2027-05-24 前无新的违法行为和属实投诉")
     assert "标杆企业名单" in low.lower_tier_hint
     assert held.lower_tier_hint == "本次评定为 L 级；下次评定仍低于 E 级即可降级"
 
