@@ -99,6 +99,11 @@ class HolidayCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: str
 
 
+# An alert longer than this is almost surely a typo in a year; a longer episode is
+# declared again, which also makes the leader confirm it is still in force.
+MAX_ALERT_DAYS = 31
+
+
 def _check_range(first: date, last: date) -> None:
     if first > last:
         raise ValidationError(f"起始日期 {first} 晚于结束日期 {last}", field="to_day")
@@ -135,6 +140,13 @@ async def declare_alert(db: Database, body: AlertCreate, actor: str) -> int:
             f"预警级别应为 yellow、orange 或 red，收到“{body.level}”", field="level"
         )
     _check_range(body.from_day, body.to_day)
+    days = (body.to_day - body.from_day).days + 1
+    if days > MAX_ALERT_DAYS:
+        raise ValidationError(
+            f"一次预警最长 {MAX_ALERT_DAYS} 天，收到 {body.from_day} 至 {body.to_day}"
+            f"（{days} 天）；持续时间更长的请到期后重新发布",
+            field="to_day",
+        )
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "INSERT INTO pollution_alerts (level, from_day, to_day, reason, declared_by,"
@@ -156,10 +168,12 @@ async def declare_alert(db: Database, body: AlertCreate, actor: str) -> int:
 
 async def add_holiday(db: Database, body: HolidayCreate, actor: str) -> None:
     """Mark a day as a holiday: no routine roster is drawn for it."""
+    if not body.name.strip():
+        raise ValidationError("假日名称不能为空（如“元旦”）", field="name")
     async with db.transaction() as tx:
         await tx.execute(
             "INSERT OR REPLACE INTO holidays (day, name) VALUES (?, ?)",
-            (body.day.isoformat(), body.name),
+            (body.day.isoformat(), body.name.strip()),
         )
         await audit.record(
             tx, actor, "holiday.add", "holiday", body.day.isoformat(), {"name": body.name}

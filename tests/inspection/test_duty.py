@@ -84,6 +84,22 @@ async def test_alert_levels_are_checked(city: Client) -> None:
     bad = await city.post("/api/v1/alerts", headers=leader, json={
         "level": "purple", "from_day": "2026-12-04", "to_day": "2026-12-06"})
     assert bad.status_code == 422 and "purple" in bad.json()["detail"]
+    # 31 days at most: 2026-12-04 to 2027-01-03 is 31, one more day is refused.
+    longest = await city.post("/api/v1/alerts", headers=leader, json={
+        "level": "red", "from_day": "2026-12-04", "to_day": "2027-01-03"})
+    assert longest.status_code == 201
+    too_long = await city.post("/api/v1/alerts", headers=leader, json={
+        "level": "red", "from_day": "2026-12-04", "to_day": "2027-01-04"})
+    assert too_long.status_code == 422 and too_long.json()["field"] == "to_day"
+    detail = too_long.json()["detail"]
+    assert "一次预警最长 31 天" in detail and "32 天" in detail
+
+
+async def test_a_holiday_needs_a_name(city: Client) -> None:
+    leader = await token(city, "leader")
+    blank = await city.post("/api/v1/holidays", headers=leader, json={"day": "2027-01-01",
+                                                                      "name": "  "})
+    assert blank.status_code == 422 and blank.json()["field"] == "name"
 
 
 async def test_public_sees_past_draws_and_only_hashes_of_future_seeds(
