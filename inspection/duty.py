@@ -203,7 +203,13 @@ async def public_rosters(db: Database, today: date, *, limit: int = 30) -> list[
         day["committed_in_advance"] = bool(day["committed_in_advance"])
         roster_id = day.pop("id")
         visits = [dict(v) for v in await db.fetchall(PUBLIC_ROSTER_SQL, (roster_id,))]
-        days.append({**day, "visits": visits})
+        # A redraw replaces a day's roster; the public sees that it happened and why.
+        redraws = [dict(r) for r in await db.fetchall(
+            "SELECT seed, superseded_at, supersede_reason AS reason FROM rosters"
+            " WHERE day = ? AND superseded_at IS NOT NULL ORDER BY id",
+            (day["day"],),
+        )]
+        days.append({**day, "redraws": redraws, "visits": visits})
     return days
 
 

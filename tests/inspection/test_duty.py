@@ -132,10 +132,13 @@ async def test_only_staff_manage_duty(city: Client, path: str, body: dict[str, s
 async def test_public_page_shows_past_draws(city: Client, app: Litestar) -> None:
     today = local_today()
     await rosters.generate(app.state.db, load_policy(), today - timedelta(days=1), actor="t")
+    await rosters.generate(app.state.db, load_policy(), today - timedelta(days=1), actor="t",
+                           redraw_reason="两名检查员临时请假")
     page = await city.get("/public/rosters")
     assert page.status_code == 200
     assert "种子摘要" in page.text and "清风小厨" in page.text
     assert page.text.count("此种子未事先承诺") == 1
+    assert "本日计划曾重新抽取 1 次" in page.text and "两名检查员临时请假" in page.text
     # Today's seed was committed by yesterday's draw: in advance, so no warning for it.
     await rosters.generate(app.state.db, load_policy(), today, actor="t")
     await rosters.generate(app.state.db, load_policy(), today + timedelta(days=1), actor="t")
