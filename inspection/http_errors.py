@@ -40,12 +40,26 @@ _WHERE = re.compile(r"at `\$\.?([^`]*)`")
 def _validation_message(exc: HTTPException) -> str:
     text = f"{exc.detail} {exc.extra}"
     where = _WHERE.search(text)
+    field = _field(exc)
     for pattern, template in _MSGSPEC:
         match = pattern.search(text)
         if match:
             message = template.format(*match.groups())
-            return f"{message}（位置 {where.group(1)}）" if where and where.group(1) else message
-    return "请求内容有误，请检查字段和格式"
+            if where and where.group(1):
+                return f"{message}（位置 {where.group(1)}）"
+            return f"字段“{field}”：{message}" if field else message
+    return f"字段“{field}”的内容有误" if field else "请求内容有误，请检查字段和格式"
+
+
+def _field(exc: HTTPException) -> str | None:
+    """The body field or parameter Litestar names in a validation error, if one."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        key = item.get("key") if isinstance(item, dict) else None
+        # 'data' is Litestar's name for the whole body, not a field.
+        if isinstance(key, str) and key and key != "data":
+            return key
+    return None
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -85,7 +99,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if isinstance(exc, ValidationException):
         message = _validation_message(exc)
         logger.warning("rejected %s %s: %s", request.method, request.url.path, exc.extra)
-        return respond(request, 422, message)
+        return respond(request, 422, message, field=_field(exc))
     detail = exc.detail
     if detail == "CSRF token verification failed":
         detail = "表单已过期，请刷新页面后重试"

@@ -128,3 +128,18 @@ async def test_malformed_json(city: Client) -> None:
     assert_clear(response, 400)
     assert "JSON" in response.json()["detail"]
 
+
+
+@pytest.mark.parametrize(("path", "body", "field", "message"), [
+    ("/api/v1/rosters/2026-12-04", {"seed": 123}, "seed",
+     "字段“seed”：类型不对：应为 str，收到 int"),
+    ("/api/v1/holidays", {"day": "2026-13-01", "name": "元旦"}, "day",
+     "字段“day”：日期或时间格式有误"),
+    ("/api/v1/alerts", {"level": "red", "from_day": "2026-12-04", "to_day": 5}, "to_day",
+     "字段“to_day”："),
+])
+async def test_a_wrong_type_names_its_field(city: Client, path: str, body: dict[str, Any],
+                                            field: str, message: str) -> None:
+    response = await city.post(path, json=body, headers=await token(city, "leader"))
+    assert response.status_code == 422
+    assert response.json()["field"] == field and message in response.json()["detail"]
