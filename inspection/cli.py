@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +78,21 @@ async def _load_demo_if_empty(path: Path) -> None:
     from inspection import rosters
     from inspection.clock import local_today
     from inspection.demo import load_demo
+    from inspection.scores import record_review
 
     async with Database(path) as db:
         if await db.fetchval("SELECT COUNT(*) FROM enterprises"):
             _out(f"数据库 {path} 已有数据，未加载演示数据。")
             return
         summary = await load_demo(db, today=local_today())
+        policy = _policy(None)
+        # The monthly job would have reviewed tiers at the last two month-ends: with
+        # them the rule that a tier falls only after two reviews has history to read.
+        last = local_today().replace(day=1) - timedelta(days=1)
+        for month_end in (last.replace(day=1) - timedelta(days=1), last):
+            await record_review(db, policy, month_end, actor="demo")
         # Inspectors who log in to the demo should find today's visits waiting.
-        await rosters.generate(db, _policy(None), local_today(), actor="demo")
+        await rosters.generate(db, policy, local_today(), actor="demo")
     _out(summary.notice)
     _out(
         f"演示数据：{summary.enterprises} 家企业，{sum(summary.targets.values())} 个检查对象，"

@@ -8,11 +8,13 @@ import io
 import json
 import sqlite3
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from inspection.cli import main
+from inspection.clock import local_today
 from inspection.db import Database
 from tests.inspection.city import seed
 
@@ -195,3 +197,17 @@ def test_explain_takes_the_id_as_typed(db: Path, capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit) as exited:
         main(["score", "--explain", "  ", "--db", str(db)])
     assert exited.value.code == 2 and "应为检查对象编号，收到空白" in capsys.readouterr().err
+
+
+def test_the_demo_comes_with_two_monthly_reviews(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "demo.db"
+    assert run(capsys, "demo", "--db", str(path))[0] == 0
+    with sqlite3.connect(path) as conn:
+        reviews = conn.execute(
+            "SELECT as_of, COUNT(*) FROM tier_reviews GROUP BY as_of ORDER BY as_of").fetchall()
+        targets = conn.execute("SELECT COUNT(*) FROM targets WHERE active = 1").fetchone()[0]
+    first = local_today().replace(day=1)
+    last = first - timedelta(days=1)
+    assert reviews == [((last.replace(day=1) - timedelta(days=1)).isoformat(), targets),
+                       (last.isoformat(), targets)]
