@@ -210,6 +210,11 @@ async def cmd_roster(args: argparse.Namespace) -> int:
                 f"已生成 {args.date} 检查计划（编号 {roster_id}），"
                 f"{len(shown['assignments'])} 项任务，种子 {shown['seed']}"
             )
+            if shown["capacity"] == 0:
+                _out("提示：当日没有可成组的在岗检查人员（未导入、请假或不足两人），计划为空。")
+            if shown["unpaired"]:
+                _out(f"提示：{len(shown['unpaired'])} 个抽中对象没有可派的检查组，"
+                     "见 roster show，须人工安排。")
             return 0
         if args.action == "show":
             shown = await rosters.show(db, args.date)

@@ -211,3 +211,18 @@ def test_the_demo_comes_with_two_monthly_reviews(tmp_path: Path,
     last = first - timedelta(days=1)
     assert reviews == [((last.replace(day=1) - timedelta(days=1)).isoformat(), targets),
                        (last.isoformat(), targets)]
+
+
+def test_a_roster_with_nobody_on_duty_says_so(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from inspection.db import Database
+
+    path = tmp_path / "empty.db"
+
+    async def create() -> None:
+        async with Database(path):
+            pass
+
+    asyncio.run(create())
+    code, out = run(capsys, "roster", "generate", "--date", "2026-12-05", "--db", str(path))
+    assert code == 0 and "0 项任务" in out and "没有可成组的在岗检查人员" in out
