@@ -16,7 +16,7 @@ import msgspec
 
 from inspection import audit
 from inspection.db import Database, Transaction, utcnow
-from inspection.errors import NotFoundError, ValidationError
+from inspection.errors import ConflictError, NotFoundError, ValidationError
 
 ALERT_LEVELS = ("yellow", "orange", "red")
 
@@ -171,6 +171,17 @@ async def add_holiday(db: Database, body: HolidayCreate, actor: str) -> None:
     if not body.name.strip():
         raise ValidationError("假日名称不能为空（如“元旦”）", field="name")
     async with db.transaction() as tx:
+        drawn = await tx.fetchval(
+            "SELECT id FROM rosters WHERE day = ? AND superseded_at IS NULL",
+            (body.day.isoformat(),),
+        )
+        if drawn is not None:
+            # The roster would stay in force yet could no longer be redrawn.
+            raise ConflictError(
+                f"{body.day} 已有检查计划（编号 {drawn}），不能再设为假日；"
+                "如当天停止检查，请由队长在计划中逐项调整并说明理由",
+                field="day",
+            )
         await tx.execute(
             "INSERT OR REPLACE INTO holidays (day, name) VALUES (?, ?)",
             (body.day.isoformat(), body.name.strip()),

@@ -102,6 +102,16 @@ async def test_a_holiday_needs_a_name(city: Client) -> None:
     assert blank.status_code == 422 and blank.json()["field"] == "name"
 
 
+async def test_a_drawn_day_cannot_become_a_holiday(city: Client, app: Litestar) -> None:
+    leader = await token(city, "leader")
+    assert (await city.post(f"/api/v1/rosters/{DAY}", json={}, headers=leader)).status_code == 201
+    late = await city.post("/api/v1/holidays", headers=leader,
+                           json={"day": DAY.isoformat(), "name": "临时停工"})
+    assert late.status_code == 409 and late.json()["field"] == "day"
+    assert "已有检查计划" in late.json()["detail"]
+    assert await app.state.db.fetchval("SELECT COUNT(*) FROM holidays") == 0
+
+
 async def test_public_sees_past_draws_and_only_hashes_of_future_seeds(
         city: Client, app: Litestar) -> None:
     today = local_today()
