@@ -186,7 +186,10 @@ async def generate(
     result = run_draw(inputs)
     # Sorted keys and no spaces, as `canonical` writes them, encoded in C: a city's
     # candidate list is tens of megabytes. Its digest goes into the audit log.
-    stored_inputs = _SORTED_JSON.encode(inputs).decode()
+    encoded = _SORTED_JSON.encode(inputs)
+    inputs_sha256 = hashlib.sha256(encoded).hexdigest()
+    stored_inputs = encoded.decode()
+    del encoded  # tens of megabytes, not needed once decoded
 
     async with db.transaction() as tx:
         await duty.reveal_seed(tx, day)
@@ -209,7 +212,7 @@ async def generate(
                 "seed": seed,
                 "assignments": len(result.assignments),
                 "candidates_digest": result.candidates_digest,
-                "inputs_sha256": hashlib.sha256(stored_inputs.encode()).hexdigest(),
+                "inputs_sha256": inputs_sha256,
                 "replaces": existing,
                 "reason": redraw_reason,
             },
