@@ -469,23 +469,21 @@ class _Day:
             factors.append(self.points_factor("", tuple(c.id for c in complaints)))
         return factors
 
-    def points_of(self, severity: str, count: int) -> float:
-        """The points of `count` records of one severity ('' for substantiated complaints)."""
+    def points_texts(self, severity: str, count: int) -> tuple[str, str, float, str]:
+        """`_points_texts`, kept per (severity, count): few pairs occur in a register."""
         key = (severity, count)
         made = self.factor_texts.get(key)
         if made is None:
-            made = _points_texts(self.policy, severity, count)
-            self.factor_texts[key] = made
-        return made[2]
+            made = self.factor_texts[key] = _points_texts(self.policy, severity, count)
+        return made
+
+    def points_of(self, severity: str, count: int) -> float:
+        """The points of `count` records of one severity ('' for substantiated complaints)."""
+        return self.points_texts(severity, count)[2]
 
     def points_factor(self, severity: str, records: tuple[str, ...]) -> Factor:
         """The factor of `records` of one severity ('' for substantiated complaints)."""
-        key = (severity, len(records))
-        made = self.factor_texts.get(key)
-        if made is None:
-            made = _points_texts(self.policy, severity, len(records))
-            self.factor_texts[key] = made
-        code, label, points, detail = made
+        code, label, points, detail = self.points_texts(severity, len(records))
         return Factor(code, label, points, records, detail)
 
     def lift_records(
