@@ -54,7 +54,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from scoring.policy import TIER_CODES, InherentRule, Lift, Policy, TierPolicy, tier_rank
+from scoring.policy import TIER_CODES, InherentRule, Lift, Policy, tier_rank
 
 VERDICTS = ("pass", "fail", "void")
 COMPLAINT_STATUSES = ("pending", "substantiated", "unsubstantiated")
@@ -189,12 +189,9 @@ class _Compiled(NamedTuple):
     """Per-policy lookups built once, because scoring runs for every target."""
 
     policy: Policy
-    rank: dict[str, int]
-    tiers: dict[str, TierPolicy]
     rules: tuple[_Rule, ...]
-    # Attribute names any rule reads: with kind and hazard, the key of `matched`.
-    attributes: tuple[str, ...]
-    # The same, per kind, for the rules that apply to it (filled as kinds are seen).
+    # Per kind, the attribute names its rules read: with kind and hazard, the key of
+    # `matched` (filled as kinds are seen).
     attributes_of: dict[str, tuple[str, ...]]
     matched: dict[tuple[Any, ...], _Inherent]
     never_inspected: Factor
@@ -242,10 +239,7 @@ def _compiled(policy: Policy) -> _Compiled:
     factor = policy.roster.never_inspected_weight_factor
     compiled = _Compiled(
         policy=policy,
-        rank={code: i for i, code in enumerate(TIER_CODES)},
-        tiers={t.code: t for t in policy.tiers},
         rules=rules,
-        attributes=tuple(dict.fromkeys(r.attribute for r in rules if r.attribute is not None)),
         attributes_of={},
         matched={},
         never_inspected=Factor("never_inspected", "从未检查", 0.0, (), f"抽查权重 × {factor:g}"),
@@ -761,7 +755,7 @@ class _Day:
         self, history: _History, inherent: _Inherent, tier: str, assessment: _Assessment
     ) -> str:
         """What would move the target down a tier; never a date of the next visit."""
-        rank = self.compiled.rank
+        rank = _TIER_INDEX
         if tier == "W":
             return "已列入标杆企业名单，为最低监管等级"
         if rank[assessment.tier] < rank[tier]:
